@@ -1,0 +1,25 @@
+terraform {
+  required_providers {
+    pulse = {
+      source = "registry.terraform.io/pulsecrm/pulse"
+    }
+  }
+}
+
+# Preferred for automation: an API key and its secret, here from variables that CI fills
+# from its secret store. Every argument can instead come from a PULSE_* environment
+# variable (PULSE_API_KEY, PULSE_API_SECRET, PULSE_ENVIRONMENT, PULSE_ACCOUNT_ID, ...).
+provider "pulse" {
+  api_key     = var.pulse_api_key
+  api_secret  = var.pulse_api_secret
+  environment = "production"
+}
+
+variable "pulse_api_key" {
+  type = string
+}
+
+variable "pulse_api_secret" {
+  type      = string
+  sensitive = true
+}

@@ -1,0 +1,198 @@
+package provider
+
+import (
+	"context"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
+)
+
+// New returns the provider factory that main serves and the acceptance tests use.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &pulseProvider{version: version}
+	}
+}
+
+var (
+	_ provider.Provider                   = &pulseProvider{}
+	_ provider.ProviderWithValidateConfig = &pulseProvider{}
+)
+
+type pulseProvider struct {
+	// version is "dev" for local builds, the release version otherwise, and "test" in the
+	// acceptance tests.
+	version string
+}
+
+func (p *pulseProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "pulse"
+	resp.Version = p.version
+}
+
+func (p *pulseProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Pulse provider manages [Pulse CRM](https://api.pulsecrm.com) API keys and reads " +
+			"the caller's session, accounts and permissions.\n\n" +
+			"Authenticate with **either** an API key and secret (`api_key` + `api_secret`, preferred for automation) " +
+			"**or** a user's login (`email` + `password`). Every argument can also come from a `PULSE_*` " +
+			"environment variable; a value in the provider block wins over the environment. The provider logs in " +
+			"once per Terraform run and again only when its session token expires.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "The public id of a Pulse API key (`apiKey-...`), used with `api_secret`. " +
+					"Can also be set with `PULSE_API_KEY`. Conflicts with `email` and `password`.",
+				Optional: true,
+			},
+			"api_secret": schema.StringAttribute{
+				MarkdownDescription: "The secret of the API key named by `api_key`. Can also be set with `PULSE_API_SECRET`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"email": schema.StringAttribute{
+				MarkdownDescription: "The email of a Pulse user, used with `password`. Can also be set with `PULSE_EMAIL`. " +
+					"Conflicts with `api_key` and `api_secret`.",
+				Optional: true,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "The password of the user named by `email`. Can also be set with `PULSE_PASSWORD`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"environment": schema.StringAttribute{
+				MarkdownDescription: "The Pulse environment: `production` (`https://api.pulsecrm.com`, the default) or " +
+					"`development` (`https://api.dev.pulsecrm.com`). Credentials belong to one environment. " +
+					"Can also be set with `PULSE_ENVIRONMENT`. Ignored when `base_url` is set.",
+				Optional: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "The API's absolute `http(s)` URL, overriding `environment`: for the local emulator, " +
+					"a proxy or a private deployment. Can also be set with `PULSE_BASE_URL`.",
+				Optional: true,
+			},
+			"account_id": schema.StringAttribute{
+				MarkdownDescription: "The account (a string of digits) that resources and data sources act on when they " +
+					"do not name one. Must be one of the session's accounts. Defaults to the session's primary account. " +
+					"Can also be set with `PULSE_ACCOUNT_ID`.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times a request is retried after a rate limit (429), a server error or a " +
+					"connection error. Creates are retried only where the API provably did not act on them. " +
+					"Defaults to `5`; `0` disables retries.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 100)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long one HTTP attempt may take, as a Go duration such as `30s` or `2m`. " +
+					"Defaults to `60s`.",
+				Optional: true,
+			},
+			"max_requests_per_second": schema.Float64Attribute{
+				MarkdownDescription: "A client-side cap on requests per second to the API, for teams with a known quota: " +
+					"requests wait their turn instead of meeting a 429. Off by default.",
+				Optional:   true,
+				Validators: []validator.Float64{float64validator.AtLeast(0)},
+			},
+		},
+	}
+}
+
+// ValidateConfig checks the provider block together with the PULSE_* environment, so that a
+// wrong combination fails at plan time with a message that names both places to fix it.
+func (p *pulseProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var config providerModel
+
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	_, diags := resolveSettings(config, os.Getenv)
+	resp.Diagnostics.Append(diags...)
+}
+
+func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	settings, diags := resolveSettings(config, os.Getenv)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	if settings.unknown {
+		// Credentials that come from a resource not yet created: nothing can be read now.
+		// Clients that support deferral plan those reads later; others get a provider that
+		// keeps what is in state and explains itself where it must read.
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+			return
+		}
+		tflog.Debug(ctx, "provider configuration is unknown; reads are deferred to apply")
+		data := &providerData{}
+		resp.DataSourceData = data
+		resp.ResourceData = data
+		return
+	}
+
+	logger := newLogger(settings.secrets())
+	ctx = logger.mask(ctx)
+
+	client, err := pulseapi.New(settings.clientConfig(p.version, logger))
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create the Pulse client", err.Error())
+		return
+	}
+
+	tflog.Debug(ctx, "configured the Pulse client", map[string]any{
+		"base_url":    client.BaseURL(),
+		"auth_method": client.AuthMethod(),
+		"account_id":  settings.accountID.value,
+	})
+
+	data := &providerData{client: client, logger: logger}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *pulseProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *pulseProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewSessionDataSource,
+		NewAccountDataSource,
+		NewAccountsDataSource,
+	}
+}
+
+// providerModel is the provider block.
+type providerModel struct {
+	APIKey               types.String  `tfsdk:"api_key"`
+	APISecret            types.String  `tfsdk:"api_secret"`
+	Email                types.String  `tfsdk:"email"`
+	Password             types.String  `tfsdk:"password"`
+	Environment          types.String  `tfsdk:"environment"`
+	BaseURL              types.String  `tfsdk:"base_url"`
+	AccountID            types.String  `tfsdk:"account_id"`
+	MaxRetries           types.Int64   `tfsdk:"max_retries"`
+	RequestTimeout       types.String  `tfsdk:"request_timeout"`
+	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
+}

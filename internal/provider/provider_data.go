@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
+)
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	// client is nil while the provider configuration is not known (plan time, credentials
+	// from a resource not yet created).
+	client *pulseapi.Client
+	logger *logger
+}
+
+// providerDataFrom is the Configure step every resource and data source shares. It returns
+// nil before the provider is configured, as the framework calls Configure early too.
+func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	data, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got: %T. Please report this issue to the provider developers.", raw))
+		return nil
+	}
+	return data
+}
+
+// clientFor returns the API client, or adds an error saying why there is none.
+func (d *providerData) clientFor(diags *diag.Diagnostics) *pulseapi.Client {
+	if d == nil || d.client == nil {
+		diags.AddError("Pulse provider not configured",
+			"The provider's configuration is not known yet (its credentials or URL come from a resource that has not "+
+				"been created), so nothing can be read from Pulse during this plan. Apply the resources it depends on "+
+				"first, for example with -target, then plan again.")
+		return nil
+	}
+	return d.client
+}
+
+// addAPIError turns a client error into a diagnostic whose detail says what to do.
+func addAPIError(diags *diag.Diagnostics, summary string, err error) {
+	var accountErr *pulseapi.AccountError
+	switch {
+	case errors.As(err, &accountErr):
+		diags.AddError(summary, fmt.Sprintf("%s. Set account_id in the provider block (or PULSE_ACCOUNT_ID) "+
+			"to one of the session's accounts, or remove it to use the primary account.", err))
+	case pulseapi.IsUnauthorized(err):
+		diags.AddError(summary, fmt.Sprintf("%s. Check the provider's credentials (api_key and api_secret, "+
+			"or email and password, or their PULSE_* variables) and that they belong to this environment.", err))
+	case pulseapi.IsForbidden(err):
+		diags.AddError(summary, fmt.Sprintf("%s. The credentials are valid but lack a permission on this account: "+
+			"ask an account administrator to grant it, or use credentials that have it.", err))
+	default:
+		diags.AddError(summary, err.Error())
+	}
+}

@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
+)
+
+// environments maps the documented environment names to their servers.
+var environments = map[string]string{
+	"production":  "https://api.pulsecrm.com",
+	"development": "https://api.dev.pulsecrm.com",
+}
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]+$`)
+
+// setting is one provider argument after the provider block and the environment have been
+// merged, remembering where it came from so that errors point at the right place.
+type setting struct {
+	value   string
+	attr    string
+	env     string
+	fromEnv bool
+	unknown bool
+}
+
+func (s setting) set() bool { return s.value != "" }
+
+// where says where the value came from, in the words a user would search their files for.
+func (s setting) where() string {
+	if s.fromEnv {
+		return s.env + " in the environment"
+	}
+	return s.attr + " in the provider block"
+}
+
+// both names the two places a value can be set.
+func (s setting) both() string {
+	return fmt.Sprintf("%s in the provider block or %s in the environment", s.attr, s.env)
+}
+
+// settings is the provider configuration, resolved and checked.
+type settings struct {
+	apiKey, apiSecret, email, password setting
+	environment, baseURL, accountID    setting
+
+	maxRetries           int64
+	requestTimeout       time.Duration
+	maxRequestsPerSecond float64
+
+	// unknown is true when some value is not known yet at plan time.
+	unknown bool
+}
+
+// resolveSettings merges the provider block with the PULSE_* environment (the block wins)
+// and checks the result. Values unknown at plan time are not checked against each other:
+// that happens once they are known.
+func resolveSettings(m providerModel, getenv func(string) string) (settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	s := settings{maxRetries: -1}
+
+	pick := func(v types.String, attr, env string) setting {
+		st := setting{attr: attr, env: env}
+		switch {
+		case v.IsUnknown():
+			st.unknown = true
+			s.unknown = true
+		case !v.IsNull():
+			if v.ValueString() == "" {
+				diags.AddAttributeError(path.Root(attr), "Empty "+attr,
+					fmt.Sprintf("%s is set to an empty string. Give it a value, or remove it to read %s from the environment.", attr, env))
+			}
+			st.value = v.ValueString()
+		default:
+			st.value = getenv(env)
+			st.fromEnv = st.value != ""
+		}
+		return st
+	}
+
+	s.apiKey = pick(m.APIKey, "api_key", "PULSE_API_KEY")
+	s.apiSecret = pick(m.APISecret, "api_secret", "PULSE_API_SECRET")
+	s.email = pick(m.Email, "email", "PULSE_EMAIL")
+	s.password = pick(m.Password, "password", "PULSE_PASSWORD")
+	s.environment = pick(m.Environment, "environment", "PULSE_ENVIRONMENT")
+	s.baseURL = pick(m.BaseURL, "base_url", "PULSE_BASE_URL")
+	s.accountID = pick(m.AccountID, "account_id", "PULSE_ACCOUNT_ID")
+
+	if diags.HasError() {
+		return s, diags
+	}
+
+	checkCredentials(&s, &diags)
+
+	if s.environment.set() {
+		if _, ok := environments[s.environment.value]; !ok {
+			addSettingError(&diags, s.environment, "Unknown Pulse environment",
+				fmt.Sprintf("%s is %q; it must be \"production\" or \"development\". To reach another server, set %s.",
+					s.environment.where(), s.environment.value, s.baseURL.both()))
+		}
+	}
+
+	if s.baseURL.set() {
+		if u, err := url.Parse(s.baseURL.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			addSettingError(&diags, s.baseURL, "Invalid Pulse base URL",
+				fmt.Sprintf("%s is %q, which is not an absolute http(s) URL. Write it with its scheme and host, "+
+					"such as https://api.pulsecrm.com or http://127.0.0.1:8787.", s.baseURL.where(), s.baseURL.value))
+		}
+	}
+
+	if s.accountID.set() && !accountIDPattern.MatchString(s.accountID.value) {
+		addSettingError(&diags, s.accountID, "Invalid Pulse account id",
+			fmt.Sprintf("%s is %q, which is not a Pulse account id: account ids are strings of digits, such as 6591739253089529.",
+				s.accountID.where(), s.accountID.value))
+	}
+
+	if !m.MaxRetries.IsNull() && !m.MaxRetries.IsUnknown() {
+		s.maxRetries = m.MaxRetries.ValueInt64()
+	}
+	if !m.MaxRequestsPerSecond.IsNull() && !m.MaxRequestsPerSecond.IsUnknown() {
+		s.maxRequestsPerSecond = m.MaxRequestsPerSecond.ValueFloat64()
+	}
+	if !m.RequestTimeout.IsNull() && !m.RequestTimeout.IsUnknown() {
+		d, err := time.ParseDuration(m.RequestTimeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
+				fmt.Sprintf("request_timeout is %q; write a positive Go duration such as \"30s\" or \"2m\".", m.RequestTimeout.ValueString()))
+		}
+		s.requestTimeout = d
+	}
+	if m.MaxRetries.IsUnknown() || m.MaxRequestsPerSecond.IsUnknown() || m.RequestTimeout.IsUnknown() {
+		s.unknown = true
+	}
+
+	return s, diags
+}
+
+// checkCredentials demands exactly one complete credential pair.
+func checkCredentials(s *settings, diags *diag.Diagnostics) {
+	if s.apiKey.unknown || s.apiSecret.unknown || s.email.unknown || s.password.unknown {
+		return
+	}
+
+	const methods = "Set api_key and api_secret in the provider block (or PULSE_API_KEY and PULSE_API_SECRET in the environment), " +
+		"or email and password (or PULSE_EMAIL and PULSE_PASSWORD)."
+
+	keyPair := s.apiKey.set() || s.apiSecret.set()
+	loginPair := s.email.set() || s.password.set()
+
+	switch {
+	case keyPair && loginPair:
+		diags.AddError("Conflicting Pulse credentials",
+			fmt.Sprintf("The provider was given an API key (%s) and a user login (%s). Use one method only: "+
+				"remove api_key and api_secret (PULSE_API_KEY, PULSE_API_SECRET), or email and password (PULSE_EMAIL, PULSE_PASSWORD). "+
+				"An API key is preferred for automation.",
+				firstSet(s.apiKey, s.apiSecret).where(), firstSet(s.email, s.password).where()))
+	case !keyPair && !loginPair:
+		diags.AddError("Missing Pulse credentials", "The provider has no credentials. "+methods)
+	case keyPair:
+		checkPair(s.apiKey, s.apiSecret, "API key", diags)
+	default:
+		checkPair(s.email, s.password, "login", diags)
+	}
+}
+
+// checkPair reports the missing half of a credential pair.
+func checkPair(a, b setting, what string, diags *diag.Diagnostics) {
+	if a.set() && b.set() {
+		return
+	}
+	have, missing := a, b
+	if !a.set() {
+		have, missing = b, a
+	}
+	detail := fmt.Sprintf("%s is set (%s) but %s is not. Set %s.", have.attr, have.where(), missing.attr, missing.both())
+	diags.AddAttributeError(path.Root(missing.attr), "Incomplete Pulse "+what+" credentials", detail)
+}
+
+func firstSet(a, b setting) setting {
+	if a.set() {
+		return a
+	}
+	return b
+}
+
+// addSettingError points at the attribute when the value came from the provider block.
+func addSettingError(diags *diag.Diagnostics, s setting, summary, detail string) {
+	if s.fromEnv {
+		diags.AddError(summary, detail)
+		return
+	}
+	diags.AddAttributeError(path.Root(s.attr), summary, detail)
+}
+
+// resolvedBaseURL is base_url when set, else the environment's server.
+func (s settings) resolvedBaseURL() string {
+	if s.baseURL.set() {
+		return strings.TrimRight(s.baseURL.value, "/")
+	}
+	if s.environment.set() {
+		return environments[s.environment.value]
+	}
+	return environments["production"]
+}
+
+// secrets lists the values that must never reach a log line.
+func (s settings) secrets() []string {
+	var out []string
+	for _, v := range []string{s.apiSecret.value, s.password.value} {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.Config {
+	cfg := pulseapi.Config{
+		BaseURL:           s.resolvedBaseURL(),
+		APIKey:            s.apiKey.value,
+		APISecret:         s.apiSecret.value,
+		Email:             s.email.value,
+		Password:          s.password.value,
+		AccountID:         s.accountID.value,
+		UserAgent:         "terraform-provider-pulse/" + version,
+		RequestTimeout:    s.requestTimeout,
+		RequestsPerSecond: s.maxRequestsPerSecond,
+		Logger:            logger,
+	}
+	switch {
+	case s.maxRetries == 0:
+		cfg.MaxRetries = -1
+	case s.maxRetries > 0:
+		cfg.MaxRetries = int(s.maxRetries)
+	}
+	return cfg
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds a tool the project needs (a Terraform-compatible CLI, the linter) from the Go module
+# proxy into a cache outside the checkout, so that a fresh clone needs no manual install and a
+# warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
+# Usage: build-tool.sh tofu|terraform|golangci-lint
+set -euo pipefail
+
+cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
+
+case "${1:-}" in
+tofu)
+	module=github.com/opentofu/opentofu
+	version=v1.12.6
+	pkg=./cmd/tofu
+	ldflags="-X github.com/opentofu/opentofu/version.dev=no"
+	;;
+terraform)
+	module=github.com/hashicorp/terraform
+	version=v1.5.7
+	pkg=.
+	ldflags=""
+	;;
+golangci-lint)
+	module=github.com/golangci/golangci-lint/v2
+	version=v2.15.0
+	pkg=./cmd/golangci-lint
+	ldflags="-X main.version=${version#v}"
+	;;
+*)
+	echo "usage: $0 tofu|terraform|golangci-lint" >&2
+	exit 2
+	;;
+esac
+
+bin="$cache/$1-$version/$1"
+if [ -x "$bin" ]; then
+	echo "$bin"
+	exit 0
+fi
+
+mkdir -p "$(dirname "$bin")"
+echo "==> downloading $module@$version from the module proxy" >&2
+dir=$(cd "$(mktemp -d)" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+if [ -z "$dir" ]; then
+	echo "error: go mod download did not name a folder for $module@$version" >&2
+	exit 1
+fi
+
+echo "==> building $1 $version (several minutes on a cold build cache)" >&2
+start=$(date +%s)
+(
+	cd "$dir"
+	go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg"
+) &
+build=$!
+while kill -0 "$build" 2>/dev/null; do
+	sleep 30
+	kill -0 "$build" 2>/dev/null && echo "    ... still building $1 ($(($(date +%s) - start))s)" >&2
+done
+wait "$build"
+mv "$bin.tmp" "$bin"
+echo "==> built $1 in $(($(date +%s) - start))s: $bin" >&2
+echo "$bin"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Generates docs/ with tfplugindocs, offline. tfplugindocs would otherwise look for (or
+# download) a terraform binary; instead a real CLI reads the schema of a locally built
+# provider and tfplugindocs renders from that file.
+# Usage: TOFU=<path> docs.sh generate|check
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${TOFU:?TOFU must name the tofu binary (make sets it)}"
+mode="${1:-generate}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+version=0.0.1
+plugin_dir="$work/plugins/registry.terraform.io/hashicorp/pulse/$version/$(go env GOOS)_$(go env GOARCH)"
+mkdir -p "$plugin_dir" "$work/config"
+go build -o "$plugin_dir/terraform-provider-pulse_v$version" .
+cat >"$work/config/main.tf" <<'HCL'
+terraform {
+  required_providers {
+    pulse = { source = "registry.terraform.io/hashicorp/pulse" }
+  }
+}
+HCL
+(
+	cd "$work/config"
+	export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1
+	"$TOFU" init -backend=false -input=false -plugin-dir="$work/plugins" >/dev/null
+	"$TOFU" providers schema -json >"$work/schema.json"
+)
+
+render() {
+	go tool tfplugindocs generate --provider-name pulse --rendered-provider-name Pulse \
+		--providers-schema "$work/schema.json" "$@"
+}
+
+case "$mode" in
+generate)
+	render
+	go tool tfplugindocs validate --provider-name pulse --providers-schema "$work/schema.json"
+	;;
+check)
+	# Render into a copy so that a drift is reported, not silently fixed.
+	cp -r docs "$work/docs-before" 2>/dev/null || mkdir "$work/docs-before"
+	render >/dev/null
+	go tool tfplugindocs validate --provider-name pulse --providers-schema "$work/schema.json"
+	if ! diff -ru "$work/docs-before" docs; then
+		rm -rf docs && cp -r "$work/docs-before" docs
+		echo "docs/ is out of date with the code: run 'make generate' and commit the result." >&2
+		exit 1
+	fi
+	echo "docs/ is up to date"
+	;;
+*)
+	echo "usage: $0 generate|check" >&2
+	exit 2
+	;;
+esac
