@@ -33,13 +33,7 @@ func (d *accountDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *accountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attributes := accountAttributes()
-	attributes["account_id"] = schema.StringAttribute{
-		MarkdownDescription: "The account to read, a string of digits. Defaults to the provider's account " +
-			"(its `account_id`, else the session's primary account).",
-		Optional:   true,
-		Computed:   true,
-		Validators: []validator.String{accountIDValidator()},
-	}
+	attributes["account_id"] = accountIDArgument("The account to read, a string of digits.")
 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One Pulse account the caller belongs to: its name, rep code, support contacts, and the " +
@@ -65,13 +59,9 @@ func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 
-	accountID := config.AccountID.ValueString()
-	if accountID == "" {
-		var err error
-		if accountID, err = client.DefaultAccountID(ctx); err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to read the Pulse account", err)
-			return
-		}
+	accountID := d.data.accountOrDefault(ctx, config.AccountID, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 
 	accounts, err := client.ListAccounts(ctx, pulseapi.AccountFilter{})

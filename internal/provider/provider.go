@@ -172,7 +172,9 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 }
 
 func (p *pulseProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewAPIKeyResource,
+	}
 }
 
 func (p *pulseProvider) DataSources(_ context.Context) []func() datasource.DataSource {
@@ -180,6 +182,9 @@ func (p *pulseProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewSessionDataSource,
 		NewAccountDataSource,
 		NewAccountsDataSource,
+		NewAPIKeyDataSource,
+		NewAPIKeysDataSource,
+		NewPermissionsDataSource,
 	}
 }
 

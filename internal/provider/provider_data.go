@@ -1,8 +1,11 @@
 package provider
 
 import (
+	"context"
+
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -60,4 +63,17 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	default:
 		diags.AddError(summary, err.Error())
 	}
+}
+
+// accountOrDefault is the account a data source reads: the one configured, else the
+// provider's.
+func (d *providerData) accountOrDefault(ctx context.Context, configured types.String, diags *diag.Diagnostics) string {
+	if id := configured.ValueString(); id != "" {
+		return id
+	}
+	id, err := d.client.DefaultAccountID(ctx)
+	if err != nil {
+		addAPIError(diags, "Unable to determine the provider's Pulse account", err)
+	}
+	return id
 }

@@ -1,0 +1,476 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
+)
+
+func NewAPIKeyResource() resource.Resource {
+	return &apiKeyResource{}
+}
+
+var (
+	_ resource.Resource                = &apiKeyResource{}
+	_ resource.ResourceWithConfigure   = &apiKeyResource{}
+	_ resource.ResourceWithModifyPlan  = &apiKeyResource{}
+	_ resource.ResourceWithImportState = &apiKeyResource{}
+)
+
+type apiKeyResource struct {
+	data *providerData
+}
+
+func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_api_key"
+}
+
+func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Pulse API key: a credential that lives on one account and carries a fixed set of " +
+			"permissions.\n\n" +
+			"The key's secret is returned by the API **once**, when the key is created. The provider keeps it in " +
+			"`api_secret` (sensitive) and never reads it again; it cannot be recovered later, and an imported key " +
+			"has none. To get a new secret, replace the key: change a value in `keepers` (for example from a " +
+			"`time_rotating` resource), with `create_before_destroy` so the new key exists before the old one is deleted.\n\n" +
+			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The key's id in Pulse (digits).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"account_id": schema.StringAttribute{
+				MarkdownDescription: "The account the key lives on. Defaults to the provider's account (its `account_id`, " +
+					"else the session's primary account). Changing it replaces the key.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{accountIDValidator()},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "What the key is for. Updated in place.",
+				Required:            true,
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or blank: say what the key is for"),
+				},
+			},
+			"permissions": schema.SetAttribute{
+				MarkdownDescription: "The permissions the key grants, such as `readApplications` or `writeApiKeys`. " +
+					"At least one. Names are checked at plan time against the permissions grantable on the account " +
+					"(`pulse_permissions`). Updated in place.",
+				ElementType: types.StringType,
+				Required:    true,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
+						"must be a permission name, such as readApplications, without spaces")),
+				},
+			},
+			"expires_at": schema.StringAttribute{
+				MarkdownDescription: "When the key stops working, in RFC 3339 (`2027-01-31T00:00:00Z`). Must be in the " +
+					"future when set. Omit it for a key that never expires. Updated in place.",
+				Optional:   true,
+				Validators: []validator.String{rfc3339Validator{}},
+			},
+			"keepers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values that, when any of them changes, replace the key, and so issue a " +
+					"new secret: the rotation trigger (for example `time_rotating.this.id`). Not sent to Pulse. " +
+					"Adopting `keepers` on an imported key does not replace it.",
+				ElementType:   types.StringType,
+				Optional:      true,
+				PlanModifiers: []planmodifier.Map{keepersRequireReplace()},
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "The key's public id (`apiKey-...`), used with the secret to log in.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"api_secret": schema.StringAttribute{
+				MarkdownDescription: "The key's secret, as the API returned it at creation. Sensitive; set once and kept " +
+					"unchanged through updates and refreshes. Null for an imported key: Pulse never returns a secret again.",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_four_of_secret": schema.StringAttribute{
+				MarkdownDescription: "The last four characters of the secret: tells which secret is live without revealing it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the key was created (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"updated_at": schema.StringAttribute{
+				MarkdownDescription: "When the key was last changed (RFC 3339).",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan fills in the provider's account and checks what only the API can tell, so that
+// a wrong permission name or a past expiry fails the plan rather than the apply.
+func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil || r.data.client == nil {
+		return
+	}
+
+	var plan, state apiKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	if plan.AccountID.IsUnknown() && creating {
+		accountID, err := r.data.client.DefaultAccountID(ctx)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
+			return
+		}
+		plan.AccountID = types.StringValue(accountID)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("account_id"), plan.AccountID)...)
+	}
+
+	if !plan.ExpiresAt.IsNull() && !plan.ExpiresAt.IsUnknown() && (creating || !plan.ExpiresAt.Equal(state.ExpiresAt)) {
+		if t, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString()); err == nil && !t.After(time.Now()) {
+			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry in the past",
+				fmt.Sprintf("expires_at is %s, which has already passed. Set a future time, or remove expires_at for a key that never expires.",
+					plan.ExpiresAt.ValueString()))
+		}
+	}
+
+	// Permissions are checked only when they are new or changed: a plan that changes nothing
+	// costs no request for them.
+	if plan.Permissions.IsUnknown() || plan.AccountID.IsUnknown() || (!creating && plan.Permissions.Equal(state.Permissions)) {
+		return
+	}
+	var names []string
+	resp.Diagnostics.Append(plan.Permissions.ElementsAs(ctx, &names, true)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.checkPermissionNames(ctx, plan.AccountID.ValueString(), names, &resp.Diagnostics)
+}
+
+func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID string, names []string, diags *diag.Diagnostics) {
+	grantable, err := r.data.client.ListPermissions(ctx, accountID)
+	if pulseapi.IsForbidden(err) {
+		diags.AddAttributeWarning(path.Root("permissions"), "Permission names not checked",
+			fmt.Sprintf("The provider's credentials may not list the permissions of account %s, so the names in "+
+				"permissions were not checked at plan time; Pulse checks them when the key is written. (%s)", accountID, err))
+		return
+	}
+	if err != nil {
+		addAPIError(diags, "Unable to list the permissions of Pulse account "+accountID, err)
+		return
+	}
+
+	known := make([]string, 0, len(grantable))
+	for _, p := range grantable {
+		known = append(known, p.Name)
+	}
+	for _, name := range unknownNames(names, known) {
+		detail := fmt.Sprintf("%q is not a permission that can be granted on account %s.", name, accountID)
+		if close := closeMatches(name, known); len(close) > 0 {
+			detail = fmt.Sprintf("%s: did you mean %s?", name, strings.Join(close, " or "))
+		} else {
+			detail += " Grantable permissions: " + strings.Join(known, ", ") + "."
+		}
+		diags.AddAttributeError(path.Root("permissions"), "Unknown permission", detail)
+	}
+}
+
+func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan apiKeyModel
+
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client := r.data.clientFor(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	input := plan.input(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	accountID := plan.AccountID.ValueString()
+	key, err := client.CreateAPIKey(ctx, accountID, input)
+	if err != nil {
+		addKeyError(&resp.Diagnostics, "create", accountID, err)
+		return
+	}
+	r.data.logger.addSecret(key.Secret)
+	tflog.Debug(ctx, "created Pulse API key", map[string]any{"id": key.ID, "account_id": accountID})
+
+	plan.APISecret = types.StringValue(key.Secret)
+	resp.Diagnostics.Append(plan.fill(ctx, key)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state apiKeyModel
+
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// With credentials not known yet there is nothing to compare against: keep the state.
+	if r.data == nil || r.data.client == nil {
+		return
+	}
+
+	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
+			fmt.Sprintf("The state holds id %q, which is not a Pulse key id. Remove the resource from state and import it again.", state.ID.ValueString()))
+		return
+	}
+
+	key, err := r.data.client.GetAPIKey(ctx, state.AccountID.ValueString(), id)
+	if pulseapi.IsNotFound(err) {
+		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addKeyError(&resp.Diagnostics, "read", state.AccountID.ValueString(), err)
+		return
+	}
+
+	resp.Diagnostics.Append(state.fill(ctx, key)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state apiKeyModel
+
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client := r.data.clientFor(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	accountID := state.AccountID.ValueString()
+	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
+			fmt.Sprintf("The state holds id %q, which is not a Pulse key id.", state.ID.ValueString()))
+		return
+	}
+
+	// Adopting keepers (after an import) changes nothing in Pulse.
+	if !plan.Description.Equal(state.Description) || !plan.Permissions.Equal(state.Permissions) || !plan.ExpiresAt.Equal(state.ExpiresAt) {
+		input := plan.input(ctx, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if err := client.UpdateAPIKey(ctx, accountID, id, input); err != nil {
+			addKeyError(&resp.Diagnostics, "update", accountID, err)
+			return
+		}
+	}
+
+	// PATCH answers only success: read the key back for the values the API sets.
+	key, err := client.GetAPIKey(ctx, accountID, id)
+	if err != nil {
+		addKeyError(&resp.Diagnostics, "read back", accountID, err)
+		return
+	}
+
+	plan.APISecret = state.APISecret
+	resp.Diagnostics.Append(plan.fill(ctx, key)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state apiKeyModel
+
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client := r.data.clientFor(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
+			fmt.Sprintf("The state holds id %q, which is not a Pulse key id.", state.ID.ValueString()))
+		return
+	}
+
+	err = client.DeleteAPIKey(ctx, state.AccountID.ValueString(), id)
+	if pulseapi.IsNotFound(err) {
+		tflog.Debug(ctx, "Pulse API key was already deleted", map[string]any{"id": id})
+		return
+	}
+	if err != nil {
+		addKeyError(&resp.Diagnostics, "delete", state.AccountID.ValueString(), err)
+	}
+}
+
+// importIDPattern accepts "<id>" and "<account_id>/<id>".
+var importIDPattern = regexp.MustCompile(`^(?:([0-9]+)/)?([0-9]+)$`)
+
+func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	m := importIDPattern.FindStringSubmatch(req.ID)
+	if m == nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
+				"Find a key's id with the pulse_api_keys data source.", req.ID))
+		return
+	}
+	accountID, id := m[1], m[2]
+
+	if accountID == "" {
+		client := r.data.clientFor(&resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var err error
+		if accountID, err = client.DefaultAccountID(ctx); err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
+			return
+		}
+	}
+
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), accountID)...)
+}
+
+// addKeyError explains a failed key operation, naming the permission and the account when
+// Pulse refused it.
+func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
+	summary := fmt.Sprintf("Unable to %s Pulse API key", action)
+	if pulseapi.IsForbidden(err) {
+		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
+			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
+			"credentials that have it.", err, accountID))
+		return
+	}
+	addAPIError(diags, summary, err)
+}
+
+type apiKeyModel struct {
+	ID               types.String `tfsdk:"id"`
+	AccountID        types.String `tfsdk:"account_id"`
+	Description      types.String `tfsdk:"description"`
+	Permissions      types.Set    `tfsdk:"permissions"`
+	ExpiresAt        types.String `tfsdk:"expires_at"`
+	Keepers          types.Map    `tfsdk:"keepers"`
+	APIKey           types.String `tfsdk:"api_key"`
+	APISecret        types.String `tfsdk:"api_secret"`
+	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
+	CreatedAt        types.String `tfsdk:"created_at"`
+	UpdatedAt        types.String `tfsdk:"updated_at"`
+}
+
+// input is the API body for the planned key.
+func (m apiKeyModel) input(ctx context.Context, diags *diag.Diagnostics) pulseapi.APIKeyInput {
+	in := pulseapi.APIKeyInput{Description: m.Description.ValueString()}
+	diags.Append(m.Permissions.ElementsAs(ctx, &in.Permissions, false)...)
+	if !m.ExpiresAt.IsNull() {
+		t, err := time.Parse(time.RFC3339, m.ExpiresAt.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("expires_at"), "Invalid expiry", err.Error())
+			return in
+		}
+		in.ExpiresAt = &t
+	}
+	return in
+}
+
+// fill sets what the API says of the key. Values the user wrote that mean the same as the
+// API's (an expiry in another offset or precision) are kept as written, so that a plan that
+// changes nothing shows nothing.
+func (m *apiKeyModel) fill(ctx context.Context, key *pulseapi.APIKey) diag.Diagnostics {
+	m.ID = types.StringValue(strconv.FormatInt(key.ID, 10))
+	m.Description = types.StringValue(key.Description)
+	m.APIKey = types.StringValue(key.APIKey)
+	m.LastFourOfSecret = types.StringValue(key.LastFourOfSecret)
+	m.CreatedAt = timeValue(key.CreatedAt)
+	m.UpdatedAt = timeValue(key.UpdatedAt)
+
+	switch {
+	case key.ExpiresAt == nil:
+		m.ExpiresAt = types.StringNull()
+	case !sameInstant(m.ExpiresAt, *key.ExpiresAt):
+		m.ExpiresAt = timeValue(*key.ExpiresAt)
+	}
+
+	permissions, diags := types.SetValueFrom(ctx, types.StringType, key.Permissions)
+	m.Permissions = permissions
+	return diags
+}
+
+// sameInstant reports whether an RFC 3339 string names the time t.
+func sameInstant(v types.String, t time.Time) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return false
+	}
+	parsed, err := time.Parse(time.RFC3339, v.ValueString())
+	return err == nil && parsed.Equal(t)
+}
+
+// keepersRequireReplace replaces the key when keepers change, except when an imported key
+// (which has no keepers and no secret in state) adopts the keepers of its configuration.
+func keepersRequireReplace() planmodifier.Map {
+	return mapplanmodifier.RequiresReplaceIf(
+		func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+			var secret types.String
+			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("api_secret"), &secret)...)
+			resp.RequiresReplace = !(req.StateValue.IsNull() && secret.IsNull())
+		},
+		"Changing keepers replaces the key, except when an imported key adopts them.",
+		"Changing `keepers` replaces the key, except when an imported key adopts them.",
+	)
+}
