@@ -1,0 +1,235 @@
+package pulseapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Error is a failed call to the Pulse API: an error status from the server, a response that
+// could not be read, or a request that never got an answer (then StatusCode is 0 and Err says
+// why). RequestID is the x-pulse-id the client sent, for the user to quote to support.
+type Error struct {
+	Method     string
+	Path       string
+	StatusCode int
+	// Code is the envelope's "error" (e.g. "Invalid permissions provided"); for a body that is
+	// not the envelope, the HTTP status text.
+	Code string
+	// Message is the envelope's "message", or a short sanitized excerpt of a body that is not
+	// the envelope.
+	Message    string
+	DevMessage string
+	RequestID  string
+	// Attempts is how many times the request was sent (0 when it never was).
+	Attempts int
+	// Err is the underlying cause (transport error, context error, decoding error), if any.
+	Err error
+
+	summary string // replaces the generic text, e.g. for a login refused
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.summary != "" {
+		b.WriteString(e.summary)
+		b.WriteString(" (")
+	}
+	fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
+	switch {
+	case e.StatusCode != 0:
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		code := e.Code
+		if code == "" {
+			code = http.StatusText(e.StatusCode)
+		}
+		if code != "" {
+			b.WriteString(" " + code)
+		}
+		if e.Message != "" && e.Message != code {
+			b.WriteString(": " + e.Message)
+		}
+		if e.DevMessage != "" {
+			b.WriteString(" [" + e.DevMessage + "]")
+		}
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	default:
+		b.WriteString(e.Message)
+	}
+	if e.summary != "" {
+		b.WriteString("; ")
+	} else {
+		b.WriteString(" (")
+	}
+	b.WriteString("request id " + e.RequestID)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, ", %d attempts", e.Attempts)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func statusIs(err error, code int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == code
+}
+
+// IsNotFound reports whether err is (or wraps) an *Error with status 404.
+func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+
+// IsForbidden reports whether err is (or wraps) an *Error with status 403.
+func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
+
+// IsUnauthorized reports whether err is (or wraps) an *Error with status 401, which includes
+// a login refused for wrong credentials.
+func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
+
+// AccountError says that Config.AccountID is not one of the accounts the credentials can act on.
+type AccountError struct {
+	AccountID string
+	Available []string
+}
+
+func (e *AccountError) Error() string {
+	avail := "none"
+	if len(e.Available) > 0 {
+		avail = strings.Join(e.Available, ", ")
+	}
+	return fmt.Sprintf("account %q is not available to these credentials (available accounts: %s)", e.AccountID, avail)
+}
+
+const maxExcerpt = 200
+
+// parseErrorBody reads an error response body: the envelope
+// {"error","message","dev_err_msg","status"} when it is one, otherwise the status text and a
+// short sanitized excerpt. It never fails.
+func parseErrorBody(status int, body []byte) (code, message, dev string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return http.StatusText(status), "(empty response body)", ""
+	}
+	var raw any
+	if json.Unmarshal(trimmed, &raw) == nil {
+		switch v := raw.(type) {
+		case map[string]any:
+			code = jsonText(v["error"])
+			message = jsonText(v["message"])
+			dev = jsonText(v["dev_err_msg"])
+			if code == "" && message == "" {
+				// Some frameworks use other keys; show the object rather than nothing.
+				return http.StatusText(status), excerpt(trimmed), dev
+			}
+			return code, message, dev
+		case string:
+			return http.StatusText(status), excerpt([]byte(v)), ""
+		}
+	}
+	return http.StatusText(status), excerpt(trimmed), ""
+}
+
+// jsonText renders a decoded JSON value of an envelope field as short text.
+func jsonText(v any) string {
+	switch t := v.(type) {
+	case nil, bool:
+		return ""
+	case string:
+		return excerpt([]byte(t))
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, p := range t {
+			if s := jsonText(p); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return excerpt([]byte(strings.Join(parts, "; ")))
+	default:
+		b, _ := json.Marshal(t)
+		return excerpt(b)
+	}
+}
+
+// excerpt makes arbitrary bytes fit for an error message: valid UTF-8, markup tags dropped,
+// control characters and runs of white space collapsed, at most maxExcerpt characters.
+func excerpt(b []byte) string {
+	if len(b) > 16<<10 { // enough for 200 characters of text after markup
+		b = b[:16<<10]
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if strings.Contains(s, "<") && strings.Contains(s, ">") {
+		s = stripTags(s)
+	}
+	var out strings.Builder
+	space := false
+	n := 0
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = out.Len() > 0
+			continue
+		}
+		if space {
+			out.WriteByte(' ')
+			n++
+			space = false
+		}
+		if n >= maxExcerpt {
+			out.WriteString("…")
+			break
+		}
+		out.WriteRune(r)
+		n++
+	}
+	return out.String()
+}
+
+// stripTags removes <...> markup (and the contents of script and style elements) so that an
+// HTML error page reads as its text.
+func stripTags(s string) string {
+	var out strings.Builder
+	lower := asciiLower(s) // same byte offsets as s
+	for i := 0; i < len(s); {
+		if s[i] != '<' {
+			_, size := utf8.DecodeRuneInString(s[i:])
+			out.WriteString(s[i : i+size])
+			i += size
+			continue
+		}
+		for _, skip := range []string{"script", "style"} {
+			if strings.HasPrefix(lower[i+1:], skip) {
+				end := strings.Index(lower[i:], "</"+skip)
+				if end < 0 {
+					return out.String() // unterminated: the rest is code, not text
+				}
+				i += end // at the closing tag
+				break
+			}
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			break
+		}
+		i += end + 1
+		out.WriteByte(' ')
+	}
+	return out.String()
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
