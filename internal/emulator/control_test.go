@@ -1,0 +1,121 @@
+package emulator
+
+import (
+	"testing"
+	"time"
+)
+
+func TestControlSurface(t *testing.T) {
+	s, c := seeded(t)
+	admin := adminToken(t, s)
+	do(t, s, "GET", "/apikeys", nil, admin...)
+
+	stats := do(t, s, "GET", "/_emulator/stats", nil).wantStatus(t, 200).object(t)
+	want := map[string]any{"counts": map[string]any{"POST /auth/login": 1, "GET /apikeys": 1}, "logins": 1}
+	if !jsonEqual(stats, want) {
+		t.Errorf("stats = %v, want %v", stats, want)
+	}
+	do(t, s, "POST", "/_emulator/reset", nil).wantStatus(t, 200)
+	if len(s.Counts()) != 0 || s.Logins() != 0 {
+		t.Errorf("after reset: %v, %d logins", s.Counts(), s.Logins())
+	}
+
+	do(t, s, "POST", "/_emulator/expire-tokens", nil).wantStatus(t, 200)
+	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 401)
+	admin = adminToken(t, s)
+
+	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "POST /apikeys", "n": 2, "status": 503, "retryAfterSeconds": 3}).wantStatus(t, 200)
+	for range 2 {
+		if r := do(t, s, "POST", "/apikeys", map[string]any{}, admin...).wantStatus(t, 503); r.header.Get("Retry-After") != "3" {
+			t.Errorf("Retry-After = %q", r.header.Get("Retry-After"))
+		}
+	}
+	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 500, "body": "<html>", "contentType": "text/html"}).wantStatus(t, 200)
+	if r := do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 500); string(r.body) != "<html>" {
+		t.Errorf("fault body = %q", r.body)
+	}
+	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 502, "emptyBody": true}).wantStatus(t, 200)
+	if r := do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 502); len(r.body) != 0 {
+		t.Errorf("fault body = %q", r.body)
+	}
+
+	do(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 1}).wantStatus(t, 200)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 429)
+	do(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 0}).wantStatus(t, 200)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200)
+
+	do(t, s, "POST", "/_emulator/token-ttl", map[string]any{"seconds": 3}).wantStatus(t, 200)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200) // slides to now+3s
+	c.Advance(3 * time.Second)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 401)
+	admin = adminToken(t, s)
+
+	do(t, s, "POST", "/_emulator/variants", map[string]any{"keyListBareArray": true}).wantStatus(t, 200)
+	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 200).array(t)
+	do(t, s, "POST", "/_emulator/variants", map[string]any{}).wantStatus(t, 200)
+
+	do(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 20}).wantStatus(t, 200)
+	start := time.Now()
+	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 200)
+	if time.Since(start) < 20*time.Millisecond {
+		t.Error("latency not applied")
+	}
+	do(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 0}).wantStatus(t, 200)
+
+	seededKeys := do(t, s, "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountAcmeLabs, "n": 3}).wantStatus(t, 200).object(t)
+	if !jsonEqual(seededKeys, map[string]any{"ids": []int{2, 3, 4}}) {
+		t.Errorf("seed-keys = %v", seededKeys)
+	}
+	if keys := s.APIKeys(AccountAcmeLabs); len(keys) != 3 || keys[0].OwnerEmail != AdminEmail {
+		t.Errorf("seeded keys = %+v", keys)
+	}
+	listed := do(t, s, "GET", "/_emulator/apikeys?accountId="+AccountAcmeLabs, nil).wantStatus(t, 200).object(t)
+	if listed["count"] != 3.0 || len(listed["apiKeys"].([]any)) != 3 {
+		t.Errorf("apikeys = %v", listed)
+	}
+	if _, leaked := listed["apiKeys"].([]any)[0].(map[string]any)["apiSecret"]; leaked {
+		t.Error("the control listing hands out secrets")
+	}
+
+	if counts := s.Counts(); counts["GET /_emulator/stats"] != 0 || len(counts) != 4 {
+		t.Errorf("control requests were counted: %v", counts)
+	}
+}
+
+func TestControlRejects(t *testing.T) {
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+	}{
+		{"unknown route", "GET", "/_emulator/nope", nil, 404},
+		{"wrong method", "GET", "/_emulator/reset", nil, 405},
+		{"fault on unknown route", "POST", "/_emulator/faults", map[string]any{"route": "GET /nope", "n": 1, "status": 500}, 400},
+		{"fault without n", "POST", "/_emulator/faults", map[string]any{"route": "GET /apikeys", "status": 500}, 400},
+		{"fault with bad status", "POST", "/_emulator/faults", map[string]any{"route": "GET /apikeys", "n": 1, "status": 42}, 400},
+		{"misspelt field", "POST", "/_emulator/rate-limit", map[string]any{"perSecnd": 5}, 400},
+		{"negative rate", "POST", "/_emulator/rate-limit", map[string]any{"perSecond": -1}, 400},
+		{"negative ttl", "POST", "/_emulator/token-ttl", map[string]any{"seconds": -1}, 400},
+		{"negative latency", "POST", "/_emulator/latency", map[string]any{"milliseconds": -1}, 400},
+		{"bad JSON", "POST", "/_emulator/variants", "{", 400},
+		{"seed on unknown account", "POST", "/_emulator/seed-keys", map[string]any{"accountId": "1", "n": 1}, 400},
+		{"seed without admin", "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountGlobex, "n": 1}, 400},
+		{"seed with unknown owner", "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountAcmeCorp, "n": 1, "ownerEmail": "x@example.com"}, 400},
+		{"seed too many", "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountAcmeCorp, "n": 1_000_000}, 400},
+		{"keys without account", "GET", "/_emulator/apikeys", nil, 400},
+		{"keys of unknown account", "GET", "/_emulator/apikeys?accountId=1", nil, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := seeded(t)
+			r := do(t, s, tt.method, tt.path, tt.body).wantStatus(t, tt.status)
+			if m := r.object(t); m["error"] == "" || m["message"] == "" {
+				t.Errorf("body %s is not an envelope", r.body)
+			}
+			if len(s.APIKeys(AccountAcmeCorp)) != 1 || s.limiter != nil || s.latency != 0 || len(s.faults) != 0 {
+				t.Error("a rejected control request changed the server")
+			}
+		})
+	}
+}

@@ -1,0 +1,330 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	defaultKeyPageSize     = 25
+	defaultAccountPageSize = 10
+	maxPageSize            = 100
+)
+
+// requireKeyAdmin lets through callers holding writeApiKeys on the scoped account: every
+// key endpoint and the permission catalogue need it.
+func (c *call) requireKeyAdmin() (response, bool) {
+	if slices.Contains(c.perms, "writeApiKeys") {
+		return response{}, true
+	}
+	return failure(http.StatusForbidden, "Not authorized", "writeApiKeys permission is required"), false
+}
+
+// positiveQuery reads a 1-based query parameter; absent means def.
+func positiveQuery(q url.Values, name string, def int) (int, response, bool) {
+	raw := q.Get(name)
+	if raw == "" {
+		return def, response{}, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, invalidInput(name + " must be a positive integer"), false
+	}
+	return n, response{}, true
+}
+
+// pageBounds is the slice [lo, hi) of total items that a 1-based page of size covers.
+// Pages past the end are tested first because (page-1)*size can overflow for a page
+// number a client made up.
+func pageBounds(page, size, total int) (lo, hi int) {
+	if page-1 > total/size {
+		return total, total
+	}
+	lo = (page - 1) * size
+	return lo, min(lo+size, total)
+}
+
+func pageCount(total, size int) int {
+	return (total + size - 1) / size
+}
+
+// accountView is the documented full account object.
+type accountView struct {
+	ID                   int64    `json:"id"`
+	AccountID            string   `json:"accountId"`
+	AccountName          string   `json:"accountName"`
+	Name                 string   `json:"name"`
+	UniqueID             string   `json:"uniqueId"`
+	Repcode              *string  `json:"repcode"`
+	CustomerServicePhone string   `json:"customerServicePhone"`
+	CustomerServiceEmail string   `json:"customerServiceEmail"`
+	WhitelabelSettings   struct{} `json:"whitelabelSettings"`
+	Permissions          []string `json:"permissions"`
+	Roles                []string `json:"roles"`
+	UsersPrimaryAccount  bool     `json:"usersPrimaryAccount"`
+	AccountAdmin         bool     `json:"accountAdmin"`
+	AccountTypeID        int64    `json:"accountTypeId"`
+	CreatedAt            string   `json:"createdAt"`
+	UpdatedAt            string   `json:"updatedAt"`
+}
+
+// accountObject is a as who sees it: permissions and roles are who's own there.
+func accountObject(who principal, a *Account) accountView {
+	v := accountView{
+		ID:                   a.ID,
+		AccountID:            a.AccountID,
+		AccountName:          a.AccountName,
+		Name:                 a.AccountName,
+		UniqueID:             a.UniqueID,
+		Repcode:              nullable(a.Repcode),
+		CustomerServicePhone: a.CustomerServicePhone,
+		CustomerServiceEmail: a.CustomerServiceEmail,
+		Permissions:          []string{},
+		Roles:                []string{},
+		UsersPrimaryAccount:  a.AccountID == who.user.primary,
+		AccountTypeID:        a.AccountTypeID,
+		CreatedAt:            formatTime(a.CreatedAt),
+		UpdatedAt:            formatTime(a.UpdatedAt),
+	}
+	if role, perms, member := who.access(a.AccountID); member {
+		v.Roles = []string{role}
+		v.Permissions = append(v.Permissions, perms...)
+		v.AccountAdmin = isAdminRole(role)
+	}
+	return v
+}
+
+func (s *Server) listAccounts(c *call) response {
+	q := c.r.URL.Query()
+	page, resp, ok := positiveQuery(q, "page", 1)
+	if !ok {
+		return resp
+	}
+	size, resp, ok := positiveQuery(q, "pageSize", defaultAccountPageSize)
+	if !ok {
+		return resp
+	}
+	size = min(size, maxPageSize)
+	name, repcode := strings.ToLower(q.Get("name")), q.Get("repcode")
+
+	var matched []*Account
+	for _, a := range s.accounts {
+		if _, member := c.who.user.memberships[a.AccountID]; !member {
+			continue
+		}
+		if name != "" && !strings.Contains(strings.ToLower(a.AccountName), name) {
+			continue
+		}
+		if repcode != "" && a.Repcode != repcode {
+			continue
+		}
+		matched = append(matched, a)
+	}
+	lo, hi := pageBounds(page, size, len(matched))
+	views := make([]accountView, 0, hi-lo)
+	for _, a := range matched[lo:hi] {
+		views = append(views, accountObject(c.who, a))
+	}
+	return jsonResponse(http.StatusOK, struct {
+		Accounts    []accountView `json:"accounts"`
+		TotalCount  int           `json:"totalCount"`
+		TotalPages  int           `json:"totalPages"`
+		CurrentPage int           `json:"currentPage"`
+	}{views, len(matched), pageCount(len(matched), size), page})
+}
+
+func (s *Server) listPermissions(c *call) response {
+	if resp, ok := c.requireKeyAdmin(); !ok {
+		return resp
+	}
+	if !c.r.URL.Query().Has("detailed") {
+		return jsonResponse(http.StatusOK, catalogue)
+	}
+	byCategory := map[string][]permission{}
+	for _, p := range catalogue {
+		byCategory[p.Category] = append(byCategory[p.Category], p)
+	}
+	return jsonResponse(http.StatusOK, byCategory)
+}
+
+// keyView is the documented key object; APISecret is set only when creating.
+type keyView struct {
+	ID               int64   `json:"id"`
+	Description      string  `json:"description"`
+	ExpiresAt        *string `json:"expiresAt"`
+	Permissions      any     `json:"permissions"`
+	APIKey           string  `json:"apiKey"`
+	LastFourOfSecret string  `json:"lastFourOfSecret"`
+	CreatedAt        string  `json:"createdAt"`
+	UpdatedAt        string  `json:"updatedAt"`
+	APISecret        string  `json:"apiSecret,omitempty"`
+}
+
+// keyObject renders k, with permissions as names or, under the variant, catalogue objects.
+func keyObject(k *APIKey, permissionObjects bool) keyView {
+	v := keyView{
+		ID:               k.ID,
+		Description:      k.Description,
+		APIKey:           k.APIKey,
+		LastFourOfSecret: k.Secret[max(0, len(k.Secret)-4):],
+		CreatedAt:        formatTime(k.CreatedAt),
+		UpdatedAt:        formatTime(k.UpdatedAt),
+	}
+	if k.ExpiresAt != nil {
+		v.ExpiresAt = nullable(formatTime(*k.ExpiresAt))
+	}
+	if permissionObjects {
+		objects := make([]permission, 0, len(k.Permissions))
+		for _, name := range k.Permissions {
+			p, _ := catalogueEntry(name) // stored permissions were validated against the catalogue
+			objects = append(objects, p)
+		}
+		v.Permissions = objects
+	} else {
+		v.Permissions = append([]string{}, k.Permissions...)
+	}
+	return v
+}
+
+func (s *Server) listAPIKeys(c *call) response {
+	if resp, ok := c.requireKeyAdmin(); !ok {
+		return resp
+	}
+	keys := s.keysByAccount[c.account.AccountID]
+	render := func(keys []*APIKey) []keyView {
+		views := make([]keyView, 0, len(keys))
+		for _, k := range keys {
+			views = append(views, keyObject(k, s.variants.KeyPermissionObjects))
+		}
+		return views
+	}
+	if s.variants.KeyListBareArray {
+		return jsonResponse(http.StatusOK, render(keys))
+	}
+	q := c.r.URL.Query()
+	page, resp, ok := positiveQuery(q, "page", 1)
+	if !ok {
+		return resp
+	}
+	limit, resp, ok := positiveQuery(q, "limit", defaultKeyPageSize)
+	if !ok {
+		return resp
+	}
+	limit = min(limit, maxPageSize)
+	lo, hi := pageBounds(page, limit, len(keys))
+	return jsonResponse(http.StatusOK, struct {
+		Data      []keyView `json:"data"`
+		Page      int       `json:"page"`
+		Limit     int       `json:"limit"`
+		Total     int       `json:"total"`
+		PageCount int       `json:"pageCount"`
+	}{render(keys[lo:hi]), page, limit, len(keys), pageCount(len(keys), limit)})
+}
+
+// keyInput is a validated create or update body.
+type keyInput struct {
+	description string
+	permissions []string
+	expiresAt   *time.Time
+}
+
+func parseKeyInput(body []byte, now time.Time) (keyInput, response, bool) {
+	var raw struct {
+		Description         string   `json:"description"`
+		FlatPermissionsList []string `json:"flatPermissionsList"`
+		ExpiresAt           *string  `json:"expiresAt"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return keyInput{}, invalidInput("the body must be a JSON object: " + err.Error()), false
+	}
+	// Stored as sent: only its blankness is checked, so a read-back matches what was sent.
+	in := keyInput{description: raw.Description}
+	if strings.TrimSpace(in.description) == "" {
+		return keyInput{}, invalidInput("description is required"), false
+	}
+	known, unknown := normalizePermissions(raw.FlatPermissionsList)
+	switch {
+	case len(unknown) > 0:
+		return keyInput{}, failure(http.StatusBadRequest, "Invalid permissions provided",
+			"unknown permission(s): "+strings.Join(unknown, ", ")), false
+	case len(known) == 0:
+		return keyInput{}, failure(http.StatusBadRequest, "Invalid permissions provided",
+			"at least one permission is required"), false
+	}
+	in.permissions = known
+	if raw.ExpiresAt != nil {
+		t, err := time.Parse(time.RFC3339Nano, *raw.ExpiresAt)
+		if err != nil {
+			return keyInput{}, invalidInput("expiresAt must be an RFC 3339 timestamp or null"), false
+		}
+		if !t.After(now) {
+			return keyInput{}, invalidInput("expiresAt must be in the future"), false
+		}
+		// Kept at the precision the API answers with, so a read-back equals what is stored.
+		t = t.UTC().Truncate(time.Millisecond)
+		in.expiresAt = &t
+	}
+	return in, response{}, true
+}
+
+func (s *Server) createAPIKey(c *call) response {
+	if resp, ok := c.requireKeyAdmin(); !ok {
+		return resp
+	}
+	in, resp, ok := parseKeyInput(c.body, c.now)
+	if !ok {
+		return resp
+	}
+	k := s.insertAPIKey(c.account.AccountID, c.who.user.email, in.description, in.permissions, in.expiresAt, "", "")
+	c.keyID = k.ID
+	v := keyObject(k, s.variants.KeyPermissionObjects)
+	v.APISecret = k.Secret
+	return jsonResponse(http.StatusCreated, v)
+}
+
+// pathKey finds the key the {id} segment names on the scoped account.
+func (s *Server) pathKey(c *call) (*APIKey, response, bool) {
+	id, err := strconv.ParseInt(c.id, 10, 64)
+	if err != nil {
+		return nil, invalidInput("API key id must be an integer"), false
+	}
+	c.keyID = id
+	k, ok := s.lookupAPIKey(c.account.AccountID, id)
+	if !ok {
+		return nil, failure(http.StatusNotFound, "API key not found", ""), false
+	}
+	return k, response{}, true
+}
+
+func (s *Server) updateAPIKey(c *call) response {
+	if resp, ok := c.requireKeyAdmin(); !ok {
+		return resp
+	}
+	k, resp, ok := s.pathKey(c)
+	if !ok {
+		return resp
+	}
+	in, resp, ok := parseKeyInput(c.body, c.now)
+	if !ok {
+		return resp
+	}
+	k.Description, k.Permissions, k.ExpiresAt, k.UpdatedAt = in.description, in.permissions, in.expiresAt, c.now
+	return success()
+}
+
+func (s *Server) deleteAPIKey(c *call) response {
+	if resp, ok := c.requireKeyAdmin(); !ok {
+		return resp
+	}
+	k, resp, ok := s.pathKey(c)
+	if !ok {
+		return resp
+	}
+	s.removeAPIKey(k.AccountID, k.ID)
+	return success()
+}
