@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
@@ -40,9 +46,18 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, strin
 }
 
 // providerConfig is a provider block that logs in to the emulator with the bootstrap key;
-// extra lines are added inside the block.
+// extra lines are added inside the block. The full source address keeps tofu from asking
+// registry.opentofu.org for the provider in the working directories an import step makes.
 func providerConfig(baseURL string, extra ...string) string {
 	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    pulse = {
+      source = "registry.terraform.io/hashicorp/pulse"
+    }
+  }
+}
+
 provider "pulse" {
   base_url   = %q
   api_key    = %q
@@ -59,4 +74,166 @@ func errorText(s string) *regexp.Regexp {
 		words[i] = regexp.QuoteMeta(w)
 	}
 	return regexp.MustCompile(strings.Join(words, `\s+`))
+}
+
+// expectLogins is a plan check that reads the emulator's login counter when the plan is
+// made: what one CLI command cost.
+type expectLogins struct {
+	emu  *emulator.Server
+	want int
+}
+
+func (e expectLogins) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if got := e.emu.Logins(); got != e.want {
+		resp.Error = fmt.Errorf("the emulator saw %d logins by the time the plan was made, want %d", got, e.want)
+	}
+}
+
+// A plan reads ten data sources in parallel and logs in once.
+func TestAccProvider_oneLoginPerPlan(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+
+	var config strings.Builder
+	config.WriteString(providerConfig(baseURL))
+	for i := range 10 {
+		kind := []string{"pulse_session", "pulse_accounts", "pulse_account", "pulse_permissions", "pulse_api_keys"}[i%5]
+		fmt.Fprintf(&config, "data %q \"d%d\" {}\n", kind, i)
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:   config.String(),
+				PlanOnly: true,
+				// The step's first CLI command is this plan.
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{expectLogins{emu, 1}},
+				},
+			},
+		},
+	})
+}
+
+// Wrong provider configurations fail at plan time, before any request, with text that
+// names what to set.
+func TestAccProvider_invalidConfig(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const data = `data "pulse_session" "this" {}`
+
+	cases := map[string]struct {
+		config string
+		want   string
+	}{
+		"no credentials": {
+			config: `provider "pulse" { base_url = "` + baseURL + `" }`,
+			want:   "Set api_key and api_secret in the provider block (or PULSE_API_KEY and PULSE_API_SECRET",
+		},
+		"both methods": {
+			config: `provider "pulse" {
+  base_url   = "` + baseURL + `"
+  api_key    = "apiKey-x"
+  api_secret = "y"
+  email      = "a@example.com"
+  password   = "z"
+}`,
+			want: "Conflicting Pulse credentials",
+		},
+		"half a pair": {
+			config: `provider "pulse" {
+  base_url = "` + baseURL + `"
+  email    = "a@example.com"
+}`,
+			want: "Set password in the provider block or PULSE_PASSWORD in the environment.",
+		},
+		"empty string": {
+			config: `provider "pulse" {
+  base_url   = "` + baseURL + `"
+  api_key    = ""
+  api_secret = "y"
+}`,
+			want: "Empty api_key",
+		},
+		"unknown environment": {
+			config: `provider "pulse" {
+  environment = "prod"
+  api_key     = "apiKey-x"
+  api_secret  = "y"
+}`,
+			want: `it must be "production" or "development"`,
+		},
+		"bad URL": {
+			config: `provider "pulse" {
+  base_url   = "api.pulsecrm.com"
+  api_key    = "apiKey-x"
+  api_secret = "y"
+}`,
+			want: "is not an absolute http(s) URL",
+		},
+	}
+
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: tc.config + "\n" + data, PlanOnly: true, ExpectError: errorText(tc.want)},
+				},
+			})
+		})
+	}
+	if got := emu.Logins(); got != 0 {
+		t.Errorf("invalid configurations made %d logins, want 0", got)
+	}
+}
+
+// An account_id the session does not belong to is refused once, after the login.
+func TestAccProvider_accountNotInSession(t *testing.T) {
+	_, baseURL := startEmulator(t, emulator.Options{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      providerConfig(baseURL, `account_id = "`+emulator.AccountGlobex+`"`) + `data "pulse_session" "this" {}`,
+				PlanOnly:    true,
+				ExpectError: errorText("Set account_id in the provider block (or PULSE_ACCOUNT_ID) to one of the session's accounts"),
+			},
+		},
+	})
+}
+
+// Everything can come from PULSE_* variables, and a wrong one is named.
+func TestAccProvider_environment(t *testing.T) {
+	_, baseURL := startEmulator(t, emulator.Options{})
+	t.Setenv("PULSE_BASE_URL", baseURL)
+	t.Setenv("PULSE_EMAIL", emulator.AdminEmail)
+	t.Setenv("PULSE_PASSWORD", emulator.AdminPassword)
+	t.Setenv("PULSE_ACCOUNT_ID", emulator.AccountAcmeLabs)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `data "pulse_session" "this" {}`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.pulse_session.this", tfjsonpath.New("auth_method"), knownvalue.StringExact("password")),
+					statecheck.ExpectKnownValue("data.pulse_session.this", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
+				},
+			},
+		},
+	})
+
+	// A separate case, so that its failing configuration is not the one the first case's
+	// destroy runs with.
+	t.Setenv("PULSE_ENVIRONMENT", "prod")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      `data "pulse_session" "this" {}`,
+				ExpectError: errorText(`PULSE_ENVIRONMENT in the environment is "prod"`),
+			},
+		},
+	})
 }

@@ -1,0 +1,524 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
+)
+
+// checkKeysDestroyed asks the emulator that no key the test created is left.
+func checkKeysDestroyed(emu *emulator.Server, accounts ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "pulse_api_key" {
+				continue
+			}
+			for _, account := range accounts {
+				for _, k := range emu.APIKeys(account) {
+					if strconv.FormatInt(k.ID, 10) == rs.Primary.ID {
+						return fmt.Errorf("API key %s still exists on account %s", rs.Primary.ID, account)
+					}
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// checkSecretLogsIn proves the secret in state is the key's real secret: it logs in.
+func checkSecretLogsIn(baseURL, name string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[name]
+		if !ok {
+			return fmt.Errorf("%s not in state", name)
+		}
+		body, _ := json.Marshal(map[string]string{
+			"apiKey":    rs.Primary.Attributes["api_key"],
+			"apiSecret": rs.Primary.Attributes["api_secret"],
+		})
+		resp, err := http.Post(baseURL+"/auth/login", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("login with the created key's secret: status %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+func apiKeyConfig(baseURL, body string) string {
+	return providerConfig(baseURL) + `
+resource "pulse_api_key" "test" {
+` + body + `
+}
+`
+}
+
+func TestAccAPIKeyResource(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameSecret := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			// Create and read: the secret comes back once, is sensitive, and works.
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "ci deployer"
+  permissions = ["readApplications", "writeApplications"]
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(name, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
+						plancheck.ExpectSensitiveValue(name, tfjsonpath.New("api_secret")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("description"), knownvalue.StringExact("ci deployer")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("readApplications"), knownvalue.StringExact("writeApplications"),
+					})),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expires_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("api_key"), knownvalue.StringRegexp(regexp.MustCompile(`^apiKey-`))),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("last_four_of_secret"), knownvalue.StringRegexp(regexp.MustCompile(`^.{4}$`))),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("created_at"), knownvalue.NotNull()),
+					statecheck.ExpectSensitiveValue(name, tfjsonpath.New("api_secret")),
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(name, tfjsonpath.New("api_secret")),
+				},
+				Check: checkSecretLogsIn(baseURL, name),
+			},
+			// Description, permissions and expiry change in place; id and secret stay.
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "ci deployer (renamed)"
+  permissions = ["readApplications", "readData"]
+  expires_at  = "2099-06-01T12:00:00+02:00"
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("description"), knownvalue.StringExact("ci deployer (renamed)")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("permissions"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("readApplications"), knownvalue.StringExact("readData"),
+					})),
+					// Kept as written: the API's own rendering of the same instant is no diff.
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expires_at"), knownvalue.StringExact("2099-06-01T12:00:00+02:00")),
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(name, tfjsonpath.New("api_secret")),
+				},
+			},
+			// Removing the expiry is an update too.
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "ci deployer (renamed)"
+  permissions = ["readApplications", "readData"]
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expires_at"), knownvalue.Null()),
+					sameID.AddStateValue(name, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(name, tfjsonpath.New("api_secret")),
+				},
+			},
+			// Import by id alone (the provider's account) and by account/id: no secret.
+			{
+				ResourceName:            name,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"api_secret", "keepers"},
+			},
+			{
+				ResourceName:            name,
+				ImportState:             true,
+				ImportStateIdPrefix:     emulator.AccountAcmeCorp + "/",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"api_secret", "keepers"},
+			},
+		},
+	})
+}
+
+// Changing keepers, or the account, replaces the key.
+func TestAccAPIKeyResource_replace(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	differentID := statecheck.CompareValue(compare.ValuesDiffer())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "rotated"
+  permissions = ["readData"]
+  keepers     = { rotation = "1" }
+`),
+				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(name, tfjsonpath.New("id"))},
+			},
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "rotated"
+  permissions = ["readData"]
+  keepers     = { rotation = "2" }
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{differentID.AddStateValue(name, tfjsonpath.New("id"))},
+				Check:             checkSecretLogsIn(baseURL, name),
+			},
+			{
+				Config: apiKeyConfig(baseURL, `
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "rotated"
+  permissions = ["readData"]
+  keepers     = { rotation = "2" }
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					differentID.AddStateValue(name, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
+				},
+				Check: func(*terraform.State) error {
+					if n := len(emu.APIKeys(emulator.AccountAcmeLabs)); n != 1 {
+						return fmt.Errorf("Acme Labs has %d keys, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// With create_before_destroy, the new key exists before the old one is deleted: a consumer
+// always has a working secret.
+func TestAccAPIKeyResource_createBeforeDestroy(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	config := func(rotation string) string {
+		return apiKeyConfig(baseURL, `
+  description = "zero downtime"
+  permissions = ["readData"]
+  keepers     = { rotation = "`+rotation+`" }
+  lifecycle {
+    create_before_destroy = true
+  }
+`)
+	}
+	var oldID string
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			{
+				Config: config("1"),
+				Check: func(s *terraform.State) error {
+					oldID = s.RootModule().Resources[name].Primary.ID
+					emu.ResetJournal()
+					return nil
+				},
+			},
+			{
+				Config: config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionCreateBeforeDestroy)},
+				},
+				Check: func(s *terraform.State) error {
+					newID := s.RootModule().Resources[name].Primary.ID
+					created, deleted := -1, -1
+					for i, e := range emu.Journal() {
+						switch {
+						case e.Route == "POST /apikeys" && strconv.FormatInt(e.KeyID, 10) == newID:
+							created = i
+						case e.Route == "DELETE /apikeys/{id}" && strconv.FormatInt(e.KeyID, 10) == oldID:
+							deleted = i
+						}
+					}
+					if created < 0 || deleted < 0 || created > deleted {
+						return fmt.Errorf("want the create of key %s before the delete of key %s; journal positions %d and %d",
+							newID, oldID, created, deleted)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// An existing key is adopted: import, then the same configuration plans nothing, and
+// keepers are adopted without replacing the key.
+func TestAccAPIKeyResource_importThenEmptyPlan(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	id, _, _ := emu.AddAPIKey(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData", "readTickets"}, "made by hand")
+	config := apiKeyConfig(baseURL, `
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "made by hand"
+  permissions = ["readTickets", "readData"]
+  keepers     = { owner = "platform" }
+`)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      fmt.Sprintf("%s/%d", emulator.AccountAcmeLabs, id),
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("imported %d resources, want 1", len(states))
+					}
+					if secret, ok := states[0].Attributes["api_secret"]; ok && secret != "" {
+						return fmt.Errorf("an imported key has a secret in state")
+					}
+					return nil
+				},
+			},
+			// Keepers are adopted in place: the key is not replaced.
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("id"), knownvalue.StringExact(strconv.FormatInt(id, 10))),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("api_secret"), knownvalue.Null()),
+				},
+			},
+			{
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// A key deleted behind Terraform's back is planned again and re-created.
+func TestAccAPIKeyResource_drift(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	config := apiKeyConfig(baseURL, `
+  description = "drifting"
+  permissions = ["readData"]
+`)
+	deleteKey := func() {
+		for _, k := range emu.APIKeys(emulator.AccountAcmeCorp) {
+			if k.Description == "drifting" {
+				emu.DeleteAPIKey(emulator.AccountAcmeCorp, k.ID)
+			}
+		}
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig:          deleteKey,
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionCreate)},
+				},
+				Check: checkSecretLogsIn(baseURL, name),
+			},
+		},
+	})
+}
+
+// Keys on two accounts in one configuration.
+func TestAccAPIKeyResource_twoAccounts(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(baseURL) + `
+resource "pulse_api_key" "corp" {
+  description = "corp"
+  permissions = ["readData"]
+}
+resource "pulse_api_key" "labs" {
+  account_id  = "` + emulator.AccountAcmeLabs + `"
+  description = "labs"
+  permissions = ["readData"]
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("pulse_api_key.corp", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
+					statecheck.ExpectKnownValue("pulse_api_key.labs", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
+				},
+				Check: func(*terraform.State) error {
+					if n := len(emu.APIKeys(emulator.AccountAcmeLabs)); n != 1 {
+						return fmt.Errorf("Acme Labs has %d keys, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Every bad input fails the plan with text that says what to fix.
+func TestAccAPIKeyResource_invalidInput(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+
+	cases := map[string]struct {
+		body string
+		want string
+	}{
+		"empty description": {
+			body: `description = ""
+  permissions = ["readData"]`,
+			want: "must not be empty or blank",
+		},
+		"blank description": {
+			body: `description = "   "
+  permissions = ["readData"]`,
+			want: "must not be empty or blank",
+		},
+		"no permissions": {
+			body: `description = "x"
+  permissions = []`,
+			want: "set must contain at least 1 elements",
+		},
+		"unknown permission with a close match": {
+			body: `description = "x"
+  permissions = ["readTicket"]`,
+			want: "readTicket: did you mean readTickets?",
+		},
+		"unknown permission without a close match": {
+			body: `description = "x"
+  permissions = ["launchRockets"]`,
+			want: `"launchRockets" is not a permission that can be granted on account`,
+		},
+		"malformed expiry": {
+			body: `description = "x"
+  permissions = ["readData"]
+  expires_at  = "next tuesday"`,
+			want: `expires_at is "next tuesday", which is not an RFC 3339 timestamp`,
+		},
+		"expiry without offset": {
+			body: `description = "x"
+  permissions = ["readData"]
+  expires_at  = "2099-01-01T00:00:00"`,
+			want: "which is not an RFC 3339 timestamp",
+		},
+		"expiry in the past": {
+			body: `description = "x"
+  permissions = ["readData"]
+  expires_at  = "2001-01-01T00:00:00Z"`,
+			want: "expires_at is 2001-01-01T00:00:00Z, which has already passed",
+		},
+		"malformed account": {
+			body: `account_id  = "acme"
+  description = "x"
+  permissions = ["readData"]`,
+			want: "must be a Pulse account id",
+		},
+	}
+
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: apiKeyConfig(baseURL, tc.body), PlanOnly: true, ExpectError: errorText(tc.want)},
+				},
+			})
+		})
+	}
+	if got := emu.Count("POST /apikeys"); got != 0 {
+		t.Errorf("bad input sent %d creates, want 0", got)
+	}
+}
+
+// A malformed import id is refused with the forms that work.
+func TestAccAPIKeyResource_importInvalidID(t *testing.T) {
+	_, baseURL := startEmulator(t, emulator.Options{})
+
+	for _, id := range []string{"abc", "6591739253089529/", "/42", "1/2/3", "42 "} {
+		t.Run(id, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config: apiKeyConfig(baseURL, `
+  description = "x"
+  permissions = ["readData"]
+`),
+						ResourceName:  "pulse_api_key.test",
+						ImportState:   true,
+						ImportStateId: id,
+						ExpectError:   errorText("Expected <id> or <account_id>/<id>, both digits"),
+					},
+				},
+			})
+		})
+	}
+}
+
+// A caller without writeApiKeys is told which permission is missing on which account.
+func TestAccAPIKeyResource_forbidden(t *testing.T) {
+	_, baseURL := startEmulator(t, emulator.Options{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+provider "pulse" {
+  base_url = "` + baseURL + `"
+  email    = "` + emulator.ViewerEmail + `"
+  password = "` + emulator.ViewerPassword + `"
+}
+resource "pulse_api_key" "test" {
+  description = "x"
+  permissions = ["readData"]
+}
+`,
+				ExpectError: errorText("Managing API keys needs the writeApiKeys permission on account " + emulator.AccountAcmeCorp),
+			},
+		},
+	})
+}

@@ -1,0 +1,210 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// config builds a provider block in which every attribute is null unless set.
+func config(set func(*providerModel)) providerModel {
+	m := providerModel{
+		APIKey: types.StringNull(), APISecret: types.StringNull(),
+		Email: types.StringNull(), Password: types.StringNull(),
+		Environment: types.StringNull(), BaseURL: types.StringNull(), AccountID: types.StringNull(),
+		MaxRetries: types.Int64Null(), RequestTimeout: types.StringNull(), MaxRequestsPerSecond: types.Float64Null(),
+	}
+	if set != nil {
+		set(&m)
+	}
+	return m
+}
+
+func withKey(m *providerModel) {
+	m.APIKey = types.StringValue("apiKey-abc")
+	m.APISecret = types.StringValue("s3cret-value")
+}
+
+func TestResolveSettingsErrors(t *testing.T) {
+	cases := map[string]struct {
+		model providerModel
+		env   map[string]string
+		want  []string // fragments of the error text, summary then detail
+	}{
+		"no credentials": {
+			model: config(nil),
+			want: []string{"Missing Pulse credentials", "api_key and api_secret", "PULSE_API_KEY and PULSE_API_SECRET",
+				"email and password", "PULSE_EMAIL and PULSE_PASSWORD"},
+		},
+		"both methods in the block": {
+			model: config(func(m *providerModel) { withKey(m); m.Email = types.StringValue("a@example.com") }),
+			want:  []string{"Conflicting Pulse credentials", "api_key in the provider block", "email in the provider block"},
+		},
+		"both methods, one from the environment": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_PASSWORD": "pw"},
+			want:  []string{"Conflicting Pulse credentials", "PULSE_PASSWORD in the environment"},
+		},
+		"api_key without secret": {
+			model: config(func(m *providerModel) { m.APIKey = types.StringValue("apiKey-abc") }),
+			want: []string{"Incomplete Pulse API key credentials", "api_key is set (api_key in the provider block) but api_secret is not",
+				"api_secret in the provider block or PULSE_API_SECRET in the environment"},
+		},
+		"secret from the environment without key": {
+			model: config(nil),
+			env:   map[string]string{"PULSE_API_SECRET": "x"},
+			want:  []string{"Incomplete Pulse API key credentials", "PULSE_API_SECRET in the environment", "PULSE_API_KEY"},
+		},
+		"password without email": {
+			model: config(func(m *providerModel) { m.Password = types.StringValue("pw") }),
+			want:  []string{"Incomplete Pulse login credentials", "email in the provider block or PULSE_EMAIL"},
+		},
+		"empty api_key": {
+			model: config(func(m *providerModel) { withKey(m); m.APIKey = types.StringValue("") }),
+			want:  []string{"Empty api_key", "remove it to read PULSE_API_KEY"},
+		},
+		"empty password": {
+			model: config(func(m *providerModel) {
+				m.Email = types.StringValue("a@example.com")
+				m.Password = types.StringValue("")
+			}),
+			want: []string{"Empty password", "PULSE_PASSWORD"},
+		},
+		"unknown environment in the block": {
+			model: config(func(m *providerModel) { withKey(m); m.Environment = types.StringValue("staging") }),
+			want:  []string{"Unknown Pulse environment", `environment in the provider block is "staging"`, `"production" or "development"`},
+		},
+		"unknown environment from PULSE_ENVIRONMENT": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "prod"},
+			want:  []string{"Unknown Pulse environment", `PULSE_ENVIRONMENT in the environment is "prod"`},
+		},
+		"base_url without scheme": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("api.pulsecrm.com") }),
+			want:  []string{"Invalid Pulse base URL", `base_url in the provider block is "api.pulsecrm.com"`, "https://api.pulsecrm.com"},
+		},
+		"PULSE_BASE_URL without scheme": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_BASE_URL": "api.pulsecrm.com"},
+			want:  []string{"Invalid Pulse base URL", "PULSE_BASE_URL in the environment"},
+		},
+		"base_url with another scheme": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("ftp://api.pulsecrm.com") }),
+			want:  []string{"Invalid Pulse base URL", "not an absolute http(s) URL"},
+		},
+		"account_id not digits": {
+			model: config(func(m *providerModel) { withKey(m); m.AccountID = types.StringValue("acme") }),
+			want:  []string{"Invalid Pulse account id", `account_id in the provider block is "acme"`, "strings of digits"},
+		},
+		"PULSE_ACCOUNT_ID not digits": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_ACCOUNT_ID": "12-34"},
+			want:  []string{"Invalid Pulse account id", "PULSE_ACCOUNT_ID in the environment"},
+		},
+		"request_timeout not a duration": {
+			model: config(func(m *providerModel) { withKey(m); m.RequestTimeout = types.StringValue("10") }),
+			want:  []string{"Invalid request timeout", `"30s"`},
+		},
+	}
+
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+			if !diags.HasError() {
+				t.Fatal("expected an error, got none")
+			}
+			var text strings.Builder
+			for _, d := range diags.Errors() {
+				text.WriteString(d.Summary() + ": " + d.Detail() + "\n")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text.String(), w) {
+					t.Errorf("error text lacks %q:\n%s", w, text.String())
+				}
+			}
+			if strings.Contains(text.String(), "s3cret-value") {
+				t.Errorf("error text contains the secret:\n%s", text.String())
+			}
+		})
+	}
+}
+
+func TestResolveSettingsSources(t *testing.T) {
+	env := map[string]string{
+		"PULSE_EMAIL":       "env@example.com",
+		"PULSE_PASSWORD":    "env-password",
+		"PULSE_ENVIRONMENT": "development",
+		"PULSE_ACCOUNT_ID":  "111",
+	}
+	getenv := func(k string) string { return env[k] }
+
+	t.Run("environment only", func(t *testing.T) {
+		s, diags := resolveSettings(config(nil), getenv)
+		if diags.HasError() {
+			t.Fatalf("unexpected errors: %v", diags)
+		}
+		cfg := s.clientConfig("1.0.0", nil)
+		if cfg.Email != "env@example.com" || cfg.Password != "env-password" || cfg.AccountID != "111" {
+			t.Errorf("environment not used: %+v", cfg)
+		}
+		if cfg.BaseURL != "https://api.dev.pulsecrm.com" {
+			t.Errorf("BaseURL = %q, want the development server", cfg.BaseURL)
+		}
+		if cfg.UserAgent != "terraform-provider-pulse/1.0.0" {
+			t.Errorf("UserAgent = %q", cfg.UserAgent)
+		}
+	})
+
+	t.Run("the block wins over the environment", func(t *testing.T) {
+		s, diags := resolveSettings(config(func(m *providerModel) {
+			m.Email = types.StringValue("block@example.com")
+			m.Password = types.StringValue("block-password")
+			m.AccountID = types.StringValue("222")
+			m.BaseURL = types.StringValue("http://127.0.0.1:8787/")
+		}), getenv)
+		if diags.HasError() {
+			t.Fatalf("unexpected errors: %v", diags)
+		}
+		cfg := s.clientConfig("1.0.0", nil)
+		if cfg.Email != "block@example.com" || cfg.Password != "block-password" || cfg.AccountID != "222" {
+			t.Errorf("block values not used: %+v", cfg)
+		}
+		if cfg.BaseURL != "http://127.0.0.1:8787" {
+			t.Errorf("BaseURL = %q, want base_url over PULSE_ENVIRONMENT", cfg.BaseURL)
+		}
+	})
+
+	t.Run("production by default", func(t *testing.T) {
+		s, diags := resolveSettings(config(withKey), func(string) string { return "" })
+		if diags.HasError() {
+			t.Fatalf("unexpected errors: %v", diags)
+		}
+		if got := s.resolvedBaseURL(); got != "https://api.pulsecrm.com" {
+			t.Errorf("base URL = %q", got)
+		}
+		if got := s.secrets(); len(got) != 1 || got[0] != "s3cret-value" {
+			t.Errorf("secrets = %v", got)
+		}
+	})
+
+	t.Run("unknown values are not checked against each other", func(t *testing.T) {
+		s, diags := resolveSettings(config(func(m *providerModel) {
+			m.APIKey = types.StringUnknown()
+			m.APISecret = types.StringUnknown()
+		}), func(string) string { return "" })
+		if diags.HasError() {
+			t.Fatalf("unexpected errors: %v", diags)
+		}
+		if !s.unknown {
+			t.Error("settings not marked unknown")
+		}
+	})
+
+	t.Run("max_retries 0 disables retries", func(t *testing.T) {
+		s, _ := resolveSettings(config(func(m *providerModel) { withKey(m); m.MaxRetries = types.Int64Value(0) }), getenv)
+		if got := s.clientConfig("v", nil).MaxRetries; got != -1 {
+			t.Errorf("MaxRetries = %d, want -1 (no retries)", got)
+		}
+	})
+}
