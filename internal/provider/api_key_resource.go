@@ -206,8 +206,8 @@ func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID str
 	}
 	for _, name := range unknownNames(names, known) {
 		detail := fmt.Sprintf("%q is not a permission that can be granted on account %s.", name, accountID)
-		if close := closeMatches(name, known); len(close) > 0 {
-			detail = fmt.Sprintf("%s: did you mean %s?", name, strings.Join(close, " or "))
+		if matches := closeMatches(name, known); len(matches) > 0 {
+			detail = fmt.Sprintf("%s: did you mean %s?", name, strings.Join(matches, " or "))
 		} else {
 			detail += " Grantable permissions: " + strings.Join(known, ", ") + "."
 		}
@@ -468,7 +468,8 @@ func keepersRequireReplace() planmodifier.Map {
 		func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 			var secret types.String
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("api_secret"), &secret)...)
-			resp.RequiresReplace = !(req.StateValue.IsNull() && secret.IsNull())
+			adopting := req.StateValue.IsNull() && secret.IsNull()
+			resp.RequiresReplace = !adopting
 		},
 		"Changing keepers replaces the key, except when an imported key adopts them.",
 		"Changing `keepers` replaces the key, except when an imported key adopts them.",

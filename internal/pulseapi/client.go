@@ -326,15 +326,15 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 
 // backoff is retryablehttp's: exponential from RetryWaitMin, or the Retry-After of a 429/503,
 // here capped at RetryWaitMax and with jitter added to the exponential wait.
-func (cl *call) backoff(min, max time.Duration, attemptNum int, resp *http.Response) time.Duration {
-	wait := retryablehttp.DefaultBackoff(min, max, attemptNum, resp)
+func (cl *call) backoff(waitMin, waitMax time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	wait := retryablehttp.DefaultBackoff(waitMin, waitMax, attemptNum, resp)
 	retryAfter := resp != nil && resp.Header.Get("Retry-After") != "" &&
 		(resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable)
 	if !retryAfter {
 		// Equal jitter: somewhere in [wait/2, wait].
 		wait = retryablehttp.LinearJitterBackoff(wait/2, wait, 0, nil)
 	}
-	wait = clamp(wait, 0, max)
+	wait = clamp(wait, 0, waitMax)
 	fields := cl.fields()
 	fields["attempt"] = attemptNum + 1
 	fields["wait"] = wait.String()

@@ -226,7 +226,9 @@ func (f *fakeAPI) login(w http.ResponseWriter, body []byte) {
 	delay, refuse := f.loginDelay, f.refuse
 	f.mu.Unlock()
 	time.Sleep(delay)
-	if refuse || !(in["apiKey"] == testKey && in["apiSecret"] == testSecret) && !(in["email"] == testEmail && in["password"] == testPassword) {
+	validKey := in["apiKey"] == testKey && in["apiSecret"] == testSecret
+	validPassword := in["email"] == testEmail && in["password"] == testPassword
+	if refuse || !validKey && !validPassword {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Invalid API key or secret"})
 		return
 	}

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds a tool the project needs (a Terraform-compatible CLI, the linter) from the Go module
-# proxy into a cache outside the checkout, so that a fresh clone needs no manual install and a
-# warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh tofu|terraform|golangci-lint
+# Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
+# the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
+# install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
+# Usage: build-tool.sh tofu|terraform|golangci-lint|goreleaser
 set -euo pipefail
 
 cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
@@ -27,8 +27,15 @@ golangci-lint)
 	pkg=./cmd/golangci-lint
 	ldflags="-X main.version=${version#v}"
 	;;
+goreleaser)
+	# The newest release that builds with this Go; later ones need a newer toolchain.
+	module=github.com/goreleaser/goreleaser/v2
+	version=v2.15.1
+	pkg=.
+	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
+	;;
 *)
-	echo "usage: $0 tofu|terraform|golangci-lint" >&2
+	echo "usage: $0 tofu|terraform|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac

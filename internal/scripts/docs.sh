@@ -34,16 +34,22 @@ render() {
 		--providers-schema "$work/schema.json" "$@"
 }
 
+# validate logs every file it reads at DEBUG; only its findings matter.
+validate() {
+	go tool tfplugindocs validate --provider-name pulse --providers-schema "$work/schema.json" 2>&1 |
+		{ grep -v -e '\[DEBUG\]' -e '^running ' || true; }
+}
+
 case "$mode" in
 generate)
 	render
-	go tool tfplugindocs validate --provider-name pulse --providers-schema "$work/schema.json"
+	validate
 	;;
 check)
 	# Render into a copy so that a drift is reported, not silently fixed.
 	cp -r docs "$work/docs-before" 2>/dev/null || mkdir "$work/docs-before"
 	render >/dev/null
-	go tool tfplugindocs validate --provider-name pulse --providers-schema "$work/schema.json"
+	validate
 	if ! diff -ru "$work/docs-before" docs; then
 		rm -rf docs && cp -r "$work/docs-before" docs
 		echo "docs/ is out of date with the code: run 'make generate' and commit the result." >&2
