@@ -191,6 +191,7 @@ func (s *Server) issueToken(who principal, now time.Time) (string, time.Time) {
 		sess.keyID = who.key.ID
 	}
 	s.sessions[token] = sess
+	s.secrets = append(s.secrets, token)
 	return token, sess.expires
 }
 

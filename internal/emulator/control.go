@@ -31,6 +31,7 @@ var controlRoutes = map[string]controlHandler{
 	"POST /_emulator/variants":      (*Server).controlVariants,
 	"POST /_emulator/seed-keys":     (*Server).controlSeedKeys,
 	"GET /_emulator/apikeys":        (*Server).controlAPIKeys,
+	"GET /_emulator/secrets":        (*Server).controlSecrets,
 }
 
 // serveControl serves the control surface. Its requests are neither counted, delayed,
@@ -80,6 +81,11 @@ func (s *Server) controlStats(*http.Request, []byte) response {
 		Counts map[string]int `json:"counts"`
 		Logins int            `json:"logins"`
 	}{s.counts, s.logins})
+}
+
+// controlSecrets lists Secrets, one per line, for a script that scans its logs for leaks.
+func (s *Server) controlSecrets(*http.Request, []byte) response {
+	return response{status: http.StatusOK, contentType: "text/plain; charset=utf-8", body: []byte(strings.Join(s.Secrets(), "\n") + "\n")}
 }
 
 // controlReset clears the whole record of traffic, counts and journal alike: a script

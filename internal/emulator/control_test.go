@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -117,5 +119,26 @@ func TestControlRejects(t *testing.T) {
 				t.Error("a rejected control request changed the server")
 			}
 		})
+	}
+}
+
+// Secrets remembers every credential, even after the key is deleted and the session expired,
+// so that a leak found late in a run is still recognised.
+func TestSecrets(t *testing.T) {
+	s, _ := seeded(t)
+	id, _, secret := s.AddAPIKey(AccountAcmeLabs, AdminEmail, []string{"readData"}, "short-lived")
+	token := login(t, s, BootstrapAPIKey, BootstrapAPISecret)
+	s.DeleteAPIKey(AccountAcmeLabs, id)
+	s.ExpireAllTokens()
+
+	got := s.Secrets()
+	for _, want := range []string{secret, token, BootstrapAPISecret, AdminPassword, ViewerPassword} {
+		if !slices.Contains(got, want) {
+			t.Errorf("Secrets() lacks a credential of length %d", len(want))
+		}
+	}
+	listed := string(do(t, s, "GET", "/_emulator/secrets", nil).wantStatus(t, 200).body)
+	if strings.Join(got, "\n")+"\n" != listed {
+		t.Error("GET /_emulator/secrets differs from Secrets()")
 	}
 }

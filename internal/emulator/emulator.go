@@ -75,6 +75,10 @@ type Server struct {
 	nextUserID    int64
 	nextKeyID     int64
 
+	// secrets is every password, key secret and token the world has held or issued, kept
+	// after deletion and expiry so that tests can prove none of them leaked into a log.
+	secrets []string
+
 	faults  map[string][]*pendingFault // by route key, oldest first
 	counts  map[string]int
 	logins  int

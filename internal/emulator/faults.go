@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -183,4 +184,13 @@ func (s *Server) ResetCounts() {
 	defer s.mu.Unlock()
 	clear(s.counts)
 	s.logins = 0
+}
+
+// Secrets returns every password, API key secret and session token this server has held or
+// issued, including those of deleted keys and expired sessions: the strings that must never
+// appear in a log or an error.
+func (s *Server) Secrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.secrets)
 }

@@ -252,6 +252,7 @@ func (s *Server) AddUser(email, password string, memberships map[string]string, 
 		s.users[email] = u
 	}
 	u.password = password
+	s.secrets = append(s.secrets, password)
 	u.memberships = maps.Clone(memberships)
 	u.primary = primary
 }
@@ -340,6 +341,7 @@ func (s *Server) insertAPIKey(accountID, ownerEmail, description string, perms [
 		UpdatedAt:   now,
 	}
 	s.nextKeyID++
+	s.secrets = append(s.secrets, secret)
 	s.keyByID[k.ID] = k
 	s.keyByPublic[k.APIKey] = k
 	// Ids only grow, so appending keeps each account's slice sorted by id.

@@ -216,6 +216,7 @@ func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID str
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = r.data.logContext(ctx)
 	var plan apiKeyModel
 
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -248,6 +249,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = r.data.logContext(ctx)
 	var state apiKeyModel
 
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -283,6 +285,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = r.data.logContext(ctx)
 	var plan, state apiKeyModel
 
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -329,6 +332,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = r.data.logContext(ctx)
 	var state apiKeyModel
 
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

@@ -506,12 +506,7 @@ func TestAccAPIKeyResource_forbidden(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: `
-provider "pulse" {
-  base_url = "` + baseURL + `"
-  email    = "` + emulator.ViewerEmail + `"
-  password = "` + emulator.ViewerPassword + `"
-}
+				Config: passwordProviderConfig(baseURL, emulator.ViewerEmail, "pulse_viewer_password") + `
 resource "pulse_api_key" "test" {
   description = "x"
   permissions = ["readData"]

@@ -2,12 +2,11 @@ package provider
 
 import (
 	"context"
-
 	"errors"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
@@ -33,6 +32,15 @@ func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return data
+}
+
+// logContext returns ctx with the provider's masking rules, so that a resource's own log
+// lines are filtered like the client's.
+func (d *providerData) logContext(ctx context.Context) context.Context {
+	if d == nil || d.logger == nil {
+		return ctx
+	}
+	return d.logger.mask(ctx)
 }
 
 // clientFor returns the API client, or adds an error saying why there is none.

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,6 +35,9 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
+	for name, value := range testCredentials {
+		os.Setenv("TF_VAR_"+name, value)
+	}
 	os.Exit(m.Run())
 }
 
@@ -42,14 +47,60 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, strin
 	emu := emulator.NewSeeded(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { checkLogsHoldNoSecret(t, emu.Secrets()) })
 	return emu, srv.URL
 }
 
-// providerConfig is a provider block that logs in to the emulator with the bootstrap key;
-// extra lines are added inside the block. The full source address keeps tofu from asking
-// registry.opentofu.org for the provider in the working directories an import step makes.
-func providerConfig(baseURL string, extra ...string) string {
-	return fmt.Sprintf(`
+// checkLogsHoldNoSecret fails the test if any credential its emulator held or issued is in
+// one of the test's log files: the CLI's and the provider's, which the make targets write at
+// TRACE level with TF_LOG_PATH_MASK. Without that variable there is nothing to scan.
+func checkLogsHoldNoSecret(t *testing.T, secrets []string) {
+	t.Helper()
+	mask := os.Getenv("TF_LOG_PATH_MASK")
+	if mask == "" {
+		return
+	}
+	// Subtests log to files named after the test, "__", and the subtest's name.
+	name := strings.ReplaceAll(t.Name(), "/", "__")
+	files, err := filepath.Glob(fmt.Sprintf(mask, name+"__*"))
+	if err != nil {
+		t.Fatalf("TF_LOG_PATH_MASK %q: %s", mask, err)
+	}
+	if own := fmt.Sprintf(mask, name); fileExists(own) {
+		files = append(files, own)
+	}
+	if len(files) == 0 {
+		t.Errorf("TF_LOG_PATH_MASK is set but no log file matches %s", t.Name())
+	}
+	for _, file := range files {
+		logged, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range secrets {
+			// Never print the secret itself: the test output is a log too.
+			if bytes.Contains(logged, []byte(secret)) {
+				t.Errorf("%s holds a credential of %d characters", file, len(secret))
+			}
+		}
+	}
+}
+
+// testCredentials are the emulator's credentials as the CLI's TF_VAR_* variables, which
+// TestMain sets. Configurations refer to them as var.<name> rather than holding them
+// literally, because the test harness logs every configuration it runs, and the
+// secret-hygiene scan (checkLogsHoldNoSecret) reads those logs.
+var testCredentials = map[string]string{
+	"pulse_api_key":         emulator.BootstrapAPIKey,
+	"pulse_api_secret":      emulator.BootstrapAPISecret,
+	"pulse_admin_password":  emulator.AdminPassword,
+	"pulse_viewer_password": emulator.ViewerPassword,
+}
+
+// configHeader declares the provider's full source address, which keeps tofu from asking
+// registry.opentofu.org for it in the working directories an import step makes, and the
+// credential variables.
+const configHeader = `
 terraform {
   required_providers {
     pulse = {
@@ -58,13 +109,55 @@ terraform {
   }
 }
 
+variable "pulse_api_key" {
+  type = string
+}
+
+variable "pulse_api_secret" {
+  type      = string
+  sensitive = true
+}
+
+variable "pulse_admin_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "pulse_viewer_password" {
+  type      = string
+  sensitive = true
+}
+`
+
+// providerConfig is a provider block that logs in to the emulator with the bootstrap key;
+// extra lines are added inside the block.
+func providerConfig(baseURL string, extra ...string) string {
+	return configHeader + fmt.Sprintf(`
 provider "pulse" {
   base_url   = %q
-  api_key    = %q
-  api_secret = %q
+  api_key    = var.pulse_api_key
+  api_secret = var.pulse_api_secret
 %s
 }
-`, baseURL, emulator.BootstrapAPIKey, emulator.BootstrapAPISecret, strings.Join(extra, "\n"))
+`, baseURL, strings.Join(extra, "\n"))
+}
+
+// passwordProviderConfig is a provider block that logs in to the emulator as a user whose
+// password is the variable passwordVar.
+func passwordProviderConfig(baseURL, email, passwordVar string, extra ...string) string {
+	return configHeader + fmt.Sprintf(`
+provider "pulse" {
+  base_url = %q
+  email    = %q
+  password = var.%s
+%s
+}
+`, baseURL, email, passwordVar, strings.Join(extra, "\n"))
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // errorText matches a message however the CLI wrapped its lines.

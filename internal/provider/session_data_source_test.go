@@ -43,13 +43,7 @@ func TestAccSessionDataSource(t *testing.T) {
 			},
 			// A password login on a non-primary account reports both.
 			{
-				Config: `
-provider "pulse" {
-  base_url   = "` + baseURL + `"
-  email      = "` + emulator.AdminEmail + `"
-  password   = "` + emulator.AdminPassword + `"
-  account_id = "` + emulator.AccountAcmeLabs + `"
-}
+				Config: passwordProviderConfig(baseURL, emulator.AdminEmail, "pulse_admin_password", `account_id = "`+emulator.AccountAcmeLabs+`"`) + `
 data "pulse_session" "this" {}
 `,
 				ConfigStateChecks: []statecheck.StateCheck{
