@@ -151,13 +151,14 @@ func available(s *Session) []string {
 }
 
 // replayable reports whether a call that got a 401 with token generation gen should be
-// replayed: the token was superseded meanwhile, or it had been accepted before (it expired;
-// the replay's token() call logs in again). A 401 on a token never accepted is final.
-func (a *authState) replayable(gen uint64) bool {
+// replayed: the token was superseded meanwhile, or it had been accepted before, or the call
+// had waited between attempts (in each case it expired; the replay's token() call logs in
+// again). A 401 on the first use of a fresh token is final.
+func (a *authState) replayable(gen uint64, waited bool) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// With a sticky error the replay reports it instead of this 401.
-	return a.sticky != nil || a.gen > gen || (gen == a.gen && a.validGen >= gen)
+	return a.sticky != nil || a.gen > gen || (gen == a.gen && (a.validGen >= gen || waited))
 }
 
 // observe records a response to a request made with token generation gen: any answer that

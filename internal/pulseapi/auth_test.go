@@ -248,6 +248,31 @@ func TestExpiryDuringRetries(t *testing.T) {
 	}
 }
 
+// A fresh token whose first answers are all 503s can expire before any request is accepted
+// with it: the 401 after the wait is an expiry, not bad credentials.
+func TestExpiryBeforeFirstAcceptedRequest(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, nil)
+	var first sync.Once
+	f.setHook(func(w http.ResponseWriter, r *http.Request) bool {
+		handled := false
+		if r.URL.Path == "/permissions" {
+			first.Do(func() {
+				handled = true
+				f.expireAll()
+				writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "Service unavailable"})
+			})
+		}
+		return handled
+	})
+	if _, err := c.ListPermissions(context.Background(), primaryID); err != nil {
+		t.Fatal(err)
+	}
+	if f.loginCount() != 2 {
+		t.Fatalf("logins = %d, want 2", f.loginCount())
+	}
+}
+
 // A retry after another caller has logged in again carries the new token (PrepareRetry).
 func TestRetryUsesNewerToken(t *testing.T) {
 	f := newFake(t)

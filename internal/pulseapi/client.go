@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -56,9 +57,11 @@ const (
 	loginPath = "/auth/login"
 	// maxReplays bounds how many times one call is replayed after a 401 (re-login or a token
 	// superseded meanwhile).
-	maxReplays      = 3
-	maxResponseBody = 32 << 20
-	maxErrorBody    = 64 << 10
+	maxReplays = 3
+	// throttleRetriesPerRetry sizes the 429 budget: 20 retries with the default MaxRetries.
+	throttleRetriesPerRetry = 4
+	maxResponseBody         = 32 << 20
+	maxErrorBody            = 64 << 10
 )
 
 // Client talks to one Pulse API environment with one set of credentials. It is safe for
@@ -206,6 +209,8 @@ type call struct {
 	attempt      int
 	start        time.Time
 	sent         int // attempts sent, over all replays
+	failed       int // retries after a failure, over all replays
+	throttled    int // retries after a 429, over all replays
 }
 
 // do is the one request path: it sends method path (path may carry a query) with body as
@@ -238,11 +243,16 @@ func (c *Client) doID(ctx context.Context, method, path, accountID string, body,
 				return id, err
 			}
 		}
+		sentBefore := cl.sent
 		resp, err := cl.send(token, payload)
 		if err != nil {
 			return id, err
 		}
-		if resp.StatusCode == http.StatusUnauthorized && cl.authed && replay < maxReplays && c.auth.replayable(cl.gen) {
+		// A 401 after a retry wait says the token outlived its life while the call waited,
+		// even if no request had been accepted with it yet (every answer before was a 429 or
+		// a 5xx); a 401 on the first attempt with a fresh token says the credentials are bad.
+		waited := cl.sent-sentBefore > 1
+		if resp.StatusCode == http.StatusUnauthorized && cl.authed && replay < maxReplays && c.auth.replayable(cl.gen, waited) {
 			drain(resp)
 			after = cl.gen
 			continue
@@ -276,10 +286,11 @@ func (cl *call) send(token string, payload []byte) (*http.Response, error) {
 	}
 
 	rc := &retryablehttp.Client{
-		HTTPClient:      c.http,
-		RetryWaitMin:    c.cfg.RetryWaitMin,
-		RetryWaitMax:    c.cfg.RetryWaitMax,
-		RetryMax:        c.cfg.MaxRetries,
+		HTTPClient:   c.http,
+		RetryWaitMin: c.cfg.RetryWaitMin,
+		RetryWaitMax: c.cfg.RetryWaitMax,
+		// checkRetry keeps the two budgets; this only has to be large enough for both.
+		RetryMax:        (1 + throttleRetriesPerRetry) * c.cfg.MaxRetries,
 		CheckRetry:      cl.checkRetry,
 		Backoff:         cl.backoff,
 		ErrorHandler:    cl.errorHandler,
@@ -306,7 +317,24 @@ func (cl *call) send(token string, payload []byte) (*http.Response, error) {
 // Otherwise GET, PATCH and DELETE follow retryablehttp's default (5xx but 501, connection
 // errors); POST is retried only when the server provably did not act on it (503, or a dial
 // error: the request never left), so a create is never sent twice.
+//
+// Failures have a budget of MaxRetries retries. 429s have their own, throttleRetriesPerRetry
+// times larger: under a quota they are the expected answer at high parallelism, and
+// retrying them is always safe.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, perr := cl.retryable(ctx, resp, err)
+	if !retry || perr != nil {
+		return false, perr
+	}
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		cl.throttled++
+		return cl.throttled <= throttleRetriesPerRetry*cl.c.cfg.MaxRetries, nil
+	}
+	cl.failed++
+	return cl.failed <= cl.c.cfg.MaxRetries, nil
+}
+
+func (cl *call) retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	retry, perr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	if !retry || perr != nil {
 		return false, perr
@@ -325,12 +353,16 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 }
 
 // backoff is retryablehttp's: exponential from RetryWaitMin, or the Retry-After of a 429/503,
-// here capped at RetryWaitMax and with jitter added to the exponential wait.
+// here with jitter added to both, and capped at RetryWaitMax.
 func (cl *call) backoff(waitMin, waitMax time.Duration, attemptNum int, resp *http.Response) time.Duration {
 	wait := retryablehttp.DefaultBackoff(waitMin, waitMax, attemptNum, resp)
 	retryAfter := resp != nil && resp.Header.Get("Retry-After") != "" &&
 		(resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable)
-	if !retryAfter {
+	if retryAfter {
+		// Never sooner than asked, but spread over half as long again: the requests a
+		// server throttled together must not all come back in the same instant.
+		wait += rand.N(wait/2 + 1)
+	} else {
 		// Equal jitter: somewhere in [wait/2, wait].
 		wait = retryablehttp.LinearJitterBackoff(wait/2, wait, 0, nil)
 	}
@@ -418,11 +450,15 @@ func (cl *call) finish(resp *http.Response, out any) error {
 
 // decodeInto decodes data into out: a func([]byte) error does its own decoding.
 func decodeInto(data []byte, out any) error {
-	if f, ok := out.(func([]byte) error); ok {
-		return f(data)
-	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("empty response body")
+	}
+	// Checked first so that every decoder reports a cut-off body the same way.
+	if !json.Valid(data) {
+		return errors.New("the body is not valid JSON: it was cut off, or came from a proxy rather than the Pulse API")
+	}
+	if f, ok := out.(func([]byte) error); ok {
+		return f(data)
 	}
 	return json.Unmarshal(data, out)
 }

@@ -61,18 +61,20 @@ func TestRetryRules(t *testing.T) {
 		method string
 		status int // 0: connection dropped after the request was sent
 		want   int // requests the server sees for the call (MaxRetries 2, every attempt failing)
+		// 429s have their own budget, four times MaxRetries: 1 + 8 requests.
 	}
 	var rules []rule
 	for _, m := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
-		for _, s := range []int{500, 502, 503, 504, 0, 429} {
+		for _, s := range []int{500, 502, 503, 504, 0} {
 			rules = append(rules, rule{m, s, 3})
 		}
+		rules = append(rules, rule{m, 429, 9})
 		rules = append(rules, rule{m, 501, 1}, rule{m, 400, 1}, rule{m, 403, 1}, rule{m, 404, 1}, rule{m, 409, 1})
 	}
 	rules = append(rules,
 		rule{http.MethodPost, 500, 1}, rule{http.MethodPost, 502, 1}, rule{http.MethodPost, 504, 1},
 		rule{http.MethodPost, 0, 1}, rule{http.MethodPost, 400, 1},
-		rule{http.MethodPost, 429, 3}, rule{http.MethodPost, 503, 3},
+		rule{http.MethodPost, 429, 9}, rule{http.MethodPost, 503, 3},
 	)
 	for _, tt := range rules {
 		name := tt.method + " " + http.StatusText(tt.status)
@@ -311,5 +313,24 @@ func TestRateLimiter(t *testing.T) {
 		if gap := f.arrivals[i].Sub(f.arrivals[i-1]); gap < 20*time.Millisecond {
 			t.Errorf("gap %d = %v, want about 25ms", i, gap)
 		}
+	}
+}
+
+// Throttled requests wait at least the Retry-After, and not all for the same time, so that
+// the requests a server throttled together do not come back together.
+func TestRetryAfterJitter(t *testing.T) {
+	c := newFake(t).client(t, func(c *Config) { c.RetryWaitMax = time.Minute })
+	cl := &call{c: c, ctx: context.Background(), method: http.MethodPost, path: "/apikeys"}
+	resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"2"}}}
+	waits := map[time.Duration]bool{}
+	for range 50 {
+		wait := cl.backoff(time.Millisecond, time.Minute, 0, resp)
+		if wait < 2*time.Second || wait > 3*time.Second {
+			t.Fatalf("wait = %v, want between 2s and 3s", wait)
+		}
+		waits[wait] = true
+	}
+	if len(waits) < 10 {
+		t.Errorf("50 waits took only %d values: no jitter", len(waits))
 	}
 }
