@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -399,6 +400,12 @@ func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
 		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
 			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
 			"credentials that have it.", err, accountID))
+		return
+	}
+	if action == "create" && errors.Is(err, context.Canceled) {
+		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) before "+
+			"Pulse answered. If the create reached Pulse, the key exists without being in the state: look for it "+
+			"with the pulse_api_keys data source on account %s, then import or delete it before applying again.", err, accountID))
 		return
 	}
 	addAPIError(diags, summary, err)

@@ -59,6 +59,9 @@ func (d *providerData) clientFor(diags *diag.Diagnostics) *pulseapi.Client {
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	var accountErr *pulseapi.AccountError
 	switch {
+	case errors.Is(err, context.Canceled):
+		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) "+
+			"before Pulse answered.", err))
 	case errors.As(err, &accountErr):
 		diags.AddError(summary, fmt.Sprintf("%s. Set account_id in the provider block (or PULSE_ACCOUNT_ID) "+
 			"to one of the session's accounts, or remove it to use the primary account.", err))

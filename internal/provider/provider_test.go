@@ -38,7 +38,11 @@ func TestMain(m *testing.M) {
 	for name, value := range testCredentials {
 		os.Setenv("TF_VAR_"+name, value)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if providerBinDir != "" {
+		os.RemoveAll(providerBinDir)
+	}
+	os.Exit(code)
 }
 
 // startEmulator runs a seeded emulator for one test and returns it with its base URL.
