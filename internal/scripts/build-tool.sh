@@ -48,7 +48,10 @@ fi
 
 mkdir -p "$(dirname "$bin")"
 echo "==> downloading $module@$version from the module proxy" >&2
-dir=$(cd "$(mktemp -d)" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+# Outside any module, so that this project's go.mod does not take part.
+scratch=$(mktemp -d)
+dir=$(cd "$scratch" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+rmdir "$scratch"
 if [ -z "$dir" ]; then
 	echo "error: go mod download did not name a folder for $module@$version" >&2
 	exit 1
@@ -61,9 +64,15 @@ start=$(date +%s)
 	go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg"
 ) &
 build=$!
+# Poll every second, so that a finished build is not kept waiting; report every 30 s.
+next=30
 while kill -0 "$build" 2>/dev/null; do
-	sleep 30
-	kill -0 "$build" 2>/dev/null && echo "    ... still building $1 ($(($(date +%s) - start))s)" >&2
+	sleep 1
+	elapsed=$(($(date +%s) - start))
+	if [ "$elapsed" -ge "$next" ] && kill -0 "$build" 2>/dev/null; then
+		echo "    ... still building $1 (${elapsed}s)" >&2
+		next=$((elapsed + 30))
+	fi
 done
 wait "$build"
 mv "$bin.tmp" "$bin"
