@@ -27,15 +27,6 @@ data "pulse_account" "globex" {
 `,
 				ExpectError: errorText("Pulse account not found"),
 			},
-			// A malformed id fails validation before any request.
-			{
-				Config: providerConfig(baseURL) + `
-data "pulse_account" "bad" {
-  account_id = "acme"
-}
-`,
-				ExpectError: errorText("must be a Pulse account id: a string of digits"),
-			},
 			// Without account_id: the provider's account, here the primary one.
 			{
 				Config: providerConfig(baseURL) + `

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,9 +176,20 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		}
 	}
 
-	// Permissions are checked only when they are new or changed: a plan that changes nothing
-	// costs no request for them.
-	if plan.Permissions.IsUnknown() || plan.AccountID.IsUnknown() || (!creating && plan.Permissions.Equal(state.Permissions)) {
+	if plan.AccountID.IsUnknown() {
+		return
+	}
+	accountChanged := creating || !plan.AccountID.Equal(state.AccountID)
+	if accountChanged {
+		r.checkAccount(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	// Permissions are checked only when they or the account are new or changed: a plan that
+	// changes nothing costs no request for them.
+	if plan.Permissions.IsUnknown() || (!accountChanged && plan.Permissions.Equal(state.Permissions)) {
 		return
 	}
 	var names []string
@@ -186,6 +198,23 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	r.checkPermissionNames(ctx, plan.AccountID.ValueString(), names, &resp.Diagnostics)
+}
+
+// checkAccount refuses at plan time an account the credentials cannot act on, which Pulse
+// would otherwise refuse half-way through an apply. The session is already at hand.
+func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, diags *diag.Diagnostics) {
+	session, err := r.data.client.Session(ctx)
+	if err != nil {
+		addAPIError(diags, "Unable to read the Pulse session", err)
+		return
+	}
+	ids := session.AccountIDs()
+	if slices.Contains(ids, accountID) {
+		return
+	}
+	diags.AddAttributeError(path.Root("account_id"), "Account not available",
+		fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
+			"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID))
 }
 
 func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID string, names []string, diags *diag.Diagnostics) {

@@ -20,12 +20,8 @@ func TestAccAPIKeysDataSources(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			// Neither lookup, and a key that is not there: errors come first, while the state is
+			// A key that is not there: the error comes first, while the state is
 			// empty, so that the test's final destroy has a valid configuration.
-			{
-				Config:      providerConfig(baseURL) + `data "pulse_api_key" "none" {}`,
-				ExpectError: errorText("Exactly one of these attributes must be configured: [id,api_key]"),
-			},
 			{
 				Config: providerConfig(baseURL) + `
 data "pulse_api_key" "missing" {

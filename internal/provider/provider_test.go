@@ -212,95 +212,7 @@ func TestAccProvider_oneLoginPerPlan(t *testing.T) {
 	})
 }
 
-// Wrong provider configurations fail at plan time, before any request, with text that
-// names what to set.
-func TestAccProvider_invalidConfig(t *testing.T) {
-	emu, baseURL := startEmulator(t, emulator.Options{})
-	const data = `data "pulse_session" "this" {}`
-
-	cases := map[string]struct {
-		config string
-		want   string
-	}{
-		"no credentials": {
-			config: `provider "pulse" { base_url = "` + baseURL + `" }`,
-			want:   "Set api_key and api_secret in the provider block (or PULSE_API_KEY and PULSE_API_SECRET",
-		},
-		"both methods": {
-			config: `provider "pulse" {
-  base_url   = "` + baseURL + `"
-  api_key    = "apiKey-x"
-  api_secret = "y"
-  email      = "a@example.com"
-  password   = "z"
-}`,
-			want: "Conflicting Pulse credentials",
-		},
-		"half a pair": {
-			config: `provider "pulse" {
-  base_url = "` + baseURL + `"
-  email    = "a@example.com"
-}`,
-			want: "Set password in the provider block or PULSE_PASSWORD in the environment.",
-		},
-		"empty string": {
-			config: `provider "pulse" {
-  base_url   = "` + baseURL + `"
-  api_key    = ""
-  api_secret = "y"
-}`,
-			want: "Empty api_key",
-		},
-		"unknown environment": {
-			config: `provider "pulse" {
-  environment = "prod"
-  api_key     = "apiKey-x"
-  api_secret  = "y"
-}`,
-			want: `it must be "production" or "development"`,
-		},
-		"bad URL": {
-			config: `provider "pulse" {
-  base_url   = "api.pulsecrm.com"
-  api_key    = "apiKey-x"
-  api_secret = "y"
-}`,
-			want: "is not an absolute http(s) URL",
-		},
-	}
-
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{
-					{Config: tc.config + "\n" + data, PlanOnly: true, ExpectError: errorText(tc.want)},
-				},
-			})
-		})
-	}
-	if got := emu.Logins(); got != 0 {
-		t.Errorf("invalid configurations made %d logins, want 0", got)
-	}
-}
-
-// An account_id the session does not belong to is refused once, after the login.
-func TestAccProvider_accountNotInSession(t *testing.T) {
-	_, baseURL := startEmulator(t, emulator.Options{})
-
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      providerConfig(baseURL, `account_id = "`+emulator.AccountGlobex+`"`) + `data "pulse_session" "this" {}`,
-				PlanOnly:    true,
-				ExpectError: errorText("Set account_id in the provider block (or PULSE_ACCOUNT_ID) to one of the session's accounts"),
-			},
-		},
-	})
-}
-
-// Everything can come from PULSE_* variables, and a wrong one is named.
+// Everything can come from PULSE_* variables (wrong ones are in TestAccBadInput).
 func TestAccProvider_environment(t *testing.T) {
 	_, baseURL := startEmulator(t, emulator.Options{})
 	t.Setenv("PULSE_BASE_URL", baseURL)
@@ -317,19 +229,6 @@ func TestAccProvider_environment(t *testing.T) {
 					statecheck.ExpectKnownValue("data.pulse_session.this", tfjsonpath.New("auth_method"), knownvalue.StringExact("password")),
 					statecheck.ExpectKnownValue("data.pulse_session.this", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
 				},
-			},
-		},
-	})
-
-	// A separate case, so that its failing configuration is not the one the first case's
-	// destroy runs with.
-	t.Setenv("PULSE_ENVIRONMENT", "prod")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config:      `data "pulse_session" "this" {}`,
-				ExpectError: errorText(`PULSE_ENVIRONMENT in the environment is "prod"`),
 			},
 		},
 	})

@@ -127,8 +127,8 @@ func (c *Client) login(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
-	if id := c.cfg.AccountID; id != "" && !slices.Contains(available(session), id) {
-		a.sticky = &AccountError{AccountID: id, Available: available(session)}
+	if id := c.cfg.AccountID; id != "" && !slices.Contains(session.AccountIDs(), id) {
+		a.sticky = &AccountError{AccountID: id, Available: session.AccountIDs()}
 		return a.sticky
 	}
 	a.token, a.session = token, session
@@ -136,8 +136,8 @@ func (c *Client) login(ctx context.Context) error {
 	return nil
 }
 
-// available lists the session's account ids, primary first.
-func available(s *Session) []string {
+// AccountIDs lists the accounts the session may act on, primary first.
+func (s *Session) AccountIDs() []string {
 	var ids []string
 	if s.PrimaryAccount.AccountID != "" {
 		ids = append(ids, s.PrimaryAccount.AccountID)
