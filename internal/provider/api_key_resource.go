@@ -81,7 +81,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"permissions": schema.SetAttribute{
 				MarkdownDescription: "The permissions the key grants, such as `readApplications` or `writeApiKeys`. " +
 					"At least one. Names are checked at plan time against the permissions grantable on the account " +
-					"(`pulse_permissions`). Updated in place.",
+					"(`pulse_permissions`). A set: order does not matter, and a name listed twice counts once. " +
+					"Updated in place.",
 				ElementType: types.StringType,
 				Required:    true,
 				Validators: []validator.Set{
