@@ -79,7 +79,7 @@ func newCLIDir(t *testing.T, config string) *cliDir {
 	c := &cliDir{t: t, cli: cli, dir: dir, logPath: filepath.Join(dir, "trace.log")}
 	// Where the make targets collect every test's log, so that the emulator's scan reads it too.
 	if mask := os.Getenv("TF_LOG_PATH_MASK"); mask != "" {
-		c.logPath = fmt.Sprintf(mask, strings.ReplaceAll(t.Name(), "/", "__"))
+		c.logPath = fmt.Sprintf(mask, strings.ReplaceAll(t.Name(), "/", "__")+"__"+filepath.Base(dir))
 	}
 	for _, kv := range os.Environ() {
 		if name, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(name, "TF_LOG") && name != "TF_CLI_CONFIG_FILE" {
@@ -137,7 +137,8 @@ func (c *cliDir) checkNoSecret(secrets []string) {
 	}
 }
 
-func cliConfig(baseURL, rotation string) string {
+// cliProvider is the configuration's provider, logging in with the bootstrap key.
+func cliProvider(baseURL string) string {
 	return fmt.Sprintf(`
 terraform {
   required_providers {
@@ -161,7 +162,11 @@ provider "pulse" {
   api_key    = var.pulse_api_key
   api_secret = var.pulse_api_secret
 }
+`, baseURL)
+}
 
+func cliConfig(baseURL, rotation string) string {
+	return cliProvider(baseURL) + fmt.Sprintf(`
 resource "pulse_api_key" "ci" {
   account_id  = %q
   description = "CI deployer"
@@ -181,7 +186,7 @@ output "ci_api_secret" {
   value     = pulse_api_key.ci.api_secret
   sensitive = true
 }
-`, baseURL, emulator.AccountAcmeLabs, rotation)
+`, emulator.AccountAcmeLabs, rotation)
 }
 
 // What a user sees: apply, an empty plan, outputs, a rotation, a failing command and a
@@ -280,4 +285,62 @@ func TestAccCLI_interruptDuringRetryAfter(t *testing.T) {
 	if keys := emu.APIKeys(emulator.AccountAcmeLabs); len(keys) != 0 {
 		t.Errorf("an interrupted create left %d keys", len(keys))
 	}
+}
+
+// Two applies against one account at once, from two working directories and so two provider
+// processes, each with its own session and listings: both succeed, and each creates, renames
+// and deletes its own keys only.
+func TestAccCLI_concurrentApplies(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const n = 8
+	teams := []string{"team-a", "team-b"}
+	dirs := map[string]*cliDir{}
+	for _, team := range teams {
+		dirs[team] = newCLIDir(t, teamConfig(baseURL, team, n))
+	}
+	inParallel := func(step func(team string, c *cliDir)) {
+		var wg sync.WaitGroup
+		for team, c := range dirs {
+			wg.Go(func() { step(team, c) })
+		}
+		wg.Wait()
+	}
+	apply := func(_ string, c *cliDir) { c.run(true, nil, "apply", "-auto-approve", "-input=false", "-no-color") }
+
+	inParallel(apply)
+	for _, team := range teams {
+		if err := checkKeys(emu, emulator.AccountAcmeCorp, team, n)(nil); err != nil {
+			t.Error(err)
+		}
+	}
+	inParallel(func(team string, c *cliDir) {
+		writeFile(t, filepath.Join(c.dir, "main.tf"), teamConfig(baseURL, team+" renamed", n))
+		apply(team, c)
+	})
+	for _, team := range teams {
+		if err := checkKeys(emu, emulator.AccountAcmeCorp, team+" renamed", n)(nil); err != nil {
+			t.Error(err)
+		}
+	}
+	inParallel(func(_ string, c *cliDir) { c.run(true, nil, "destroy", "-auto-approve", "-input=false", "-no-color") })
+
+	for route, want := range map[string]int{"POST /apikeys": 2 * n, "PATCH /apikeys/{id}": 2 * n, "DELETE /apikeys/{id}": 2 * n} {
+		if statuses := journalOf(emu, route); len(statuses) != want || succeeded(statuses) != want {
+			t.Errorf("%s answered %v, want %d successes and nothing else", route, statuses, want)
+		}
+	}
+	if keys := emu.APIKeys(emulator.AccountAcmeCorp); len(keys) != 1 {
+		t.Errorf("%d keys left on the account, want only the bootstrap key", len(keys))
+	}
+}
+
+// teamConfig declares n keys on the primary account described "<prefix> <index>".
+func teamConfig(baseURL, prefix string, n int) string {
+	return cliProvider(baseURL) + fmt.Sprintf(`
+resource "pulse_api_key" "k" {
+  count       = %d
+  description = "%s ${count.index}"
+  permissions = ["readData"]
+}
+`, n, prefix)
 }
