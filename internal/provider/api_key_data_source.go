@@ -91,18 +91,18 @@ func (d *apiKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 
+	by, value := "id", config.ID.ValueString()
+	if config.ID.IsNull() {
+		by, value = "api_key", config.APIKey.ValueString()
+	}
 	for _, k := range keys {
-		if strconv.FormatInt(k.ID, 10) == config.ID.ValueString() || k.APIKey == config.APIKey.ValueString() {
+		if (by == "id" && strconv.FormatInt(k.ID, 10) == value) || (by == "api_key" && k.APIKey == value) {
 			state := apiKeyLookupModel{apiKeyDataModel: newAPIKeyDataModel(k), AccountID: types.StringValue(accountID)}
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
 		}
 	}
 
-	by, value := "id", config.ID.ValueString()
-	if value == "" {
-		by, value = "api_key", config.APIKey.ValueString()
-	}
 	resp.Diagnostics.AddAttributeError(path.Root(by), "Pulse API key not found",
 		fmt.Sprintf("No key with %s %q on account %s (%d keys there). Check the value and the account; "+
 			"the pulse_api_keys data source lists them.", by, value, accountID, len(keys)))

@@ -193,6 +193,12 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if plan.Permissions.IsUnknown() || (!accountChanged && plan.Permissions.Equal(state.Permissions)) {
 		return
 	}
+	for _, name := range plan.Permissions.Elements() {
+		// A name known only at apply is checked by Pulse then.
+		if name.IsUnknown() {
+			return
+		}
+	}
 	var names []string
 	resp.Diagnostics.Append(plan.Permissions.ElementsAs(ctx, &names, true)...)
 	if resp.Diagnostics.HasError() {
@@ -301,7 +307,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 
 	key, err := r.data.client.GetAPIKey(ctx, state.AccountID.ValueString(), id)
-	if pulseapi.IsNotFound(err) {
+	if errors.Is(err, pulseapi.ErrKeyNotFound) {
 		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{"id": id})
 		resp.State.RemoveResource(ctx)
 		return
@@ -426,6 +432,9 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 // Pulse refused it.
 func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
 	summary := fmt.Sprintf("Unable to %s Pulse API key", action)
+	if action == "list" {
+		summary = "Unable to list Pulse API keys"
+	}
 	if pulseapi.IsForbidden(err) {
 		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
 			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
@@ -493,13 +502,14 @@ func (m *apiKeyModel) fill(ctx context.Context, key *pulseapi.APIKey) diag.Diagn
 	return diags
 }
 
-// sameInstant reports whether an RFC 3339 string names the time t.
+// sameInstant reports whether an RFC 3339 string names the time t, to the millisecond: Pulse
+// keeps no finer precision, so a configured 12:00:00.0001Z comes back as 12:00:00Z.
 func sameInstant(v types.String, t time.Time) bool {
 	if v.IsNull() || v.IsUnknown() {
 		return false
 	}
 	parsed, err := time.Parse(time.RFC3339, v.ValueString())
-	return err == nil && parsed.Equal(t)
+	return err == nil && parsed.Truncate(time.Millisecond).Equal(t.Truncate(time.Millisecond))
 }
 
 // keepersRequireReplace replaces the key when keepers change, except when an imported key
@@ -510,9 +520,11 @@ func keepersRequireReplace() planmodifier.Map {
 			var secret types.String
 			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("api_secret"), &secret)...)
 			adopting := req.StateValue.IsNull() && secret.IsNull()
-			resp.RequiresReplace = !adopting
+			// No keepers and an empty map of them mean the same: no rotation trigger.
+			bothEmpty := len(req.StateValue.Elements()) == 0 && !req.PlanValue.IsUnknown() && len(req.PlanValue.Elements()) == 0
+			resp.RequiresReplace = !adopting && !bothEmpty
 		},
-		"Changing keepers replaces the key, except when an imported key adopts them.",
-		"Changing `keepers` replaces the key, except when an imported key adopts them.",
+		"Changing keepers replaces the key, except when an imported key adopts them, or between none and an empty map.",
+		"Changing `keepers` replaces the key, except when an imported key adopts them, or between none and an empty map.",
 	)
 }

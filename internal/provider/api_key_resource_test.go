@@ -418,3 +418,59 @@ resource "pulse_api_key" "test" {
 		},
 	})
 }
+
+// An expiry finer than Pulse keeps (it stores milliseconds), in any offset, is accepted as
+// written and plans nothing afterwards.
+func TestAccAPIKeyResource_expiryPrecision(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			{
+				Config: apiKeyConfig(baseURL, `
+  description = "precise"
+  permissions = ["readData"]
+  expires_at  = "2099-06-01T14:00:00.0001234+02:00"
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expires_at"), knownvalue.StringExact("2099-06-01T14:00:00.0001234+02:00")),
+				},
+			},
+		},
+	})
+}
+
+// Import by the bare id finds the key on the provider's account, and then plans nothing.
+func TestAccAPIKeyResource_importByID(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	id, _, _ := emu.AddAPIKey(emulator.AccountAcmeCorp, emulator.AdminEmail, []string{"readData"}, "by id")
+	config := apiKeyConfig(baseURL, `
+  description = "by id"
+  permissions = ["readData"]
+`)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      strconv.FormatInt(id, 10),
+				ImportStatePersist: true,
+			},
+			{
+				Config:   config,
+				PlanOnly: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
+				},
+			},
+		},
+	})
+}

@@ -172,6 +172,29 @@ resource "pulse_api_key" "test" {
   permissions = ["readData", "readData"]`),
 			PlanOnly: true,
 		},
+		// An empty map of keepers is no keepers: an update in place, not a new key.
+		resource.TestStep{
+			Config:             withKey(keyBody + `keepers = {}`),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pulse_api_key.test", plancheck.ResourceActionUpdate)},
+			},
+		},
+		// A permission known only at apply cannot be checked at plan time, and is no error.
+		resource.TestStep{
+			Config: withKey(`description = "managed"
+  permissions = ["readData", terraform_data.later.output]`) + `
+resource "terraform_data" "later" {
+  input = "readTickets"
+}
+`,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pulse_api_key.test", plancheck.ResourceActionUpdate)},
+			},
+		},
 		resource.TestStep{
 			Config: withKey(keyBody+`keepers = { rotation = terraform_data.later.id }`) + `
 resource "terraform_data" "later" {}

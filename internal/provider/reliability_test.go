@@ -308,6 +308,8 @@ func TestAccReliability_unreadableResponses(t *testing.T) {
 		{emulator.Fault{Status: 502, Body: "<html><body>Bad gateway</body></html>", ContentType: "text/html"}, "502 Bad Gateway: Bad gateway (request id"},
 		{emulator.Fault{Status: 500, EmptyBody: true}, "500 Internal Server Error: (empty response body) (request id"},
 		{emulator.Fault{Status: 200, Body: `{"apiKeys":[{"id":1,"apiKey":`}, "200 unreadable response: the body is not valid JSON: it was cut off"},
+		// A listing refused 404 (the account out of reach) is an error, not "the key is gone".
+		{emulator.Fault{Status: 404}, "404 Not Found: fault injected by the emulator (request id"},
 		{emulator.Fault{Status: 418, Body: "short and stout", ContentType: "text/plain"}, "418 I'm a teapot: short and stout (request id"},
 	}
 	for _, f := range faults {

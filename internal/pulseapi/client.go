@@ -467,7 +467,8 @@ func decodeInto(data []byte, out any) error {
 func (cl *call) responseError(resp *http.Response, attempts int) *Error {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	code, msg, dev := parseErrorBody(resp.StatusCode, data)
+	// Redacted before parsing, which may cut the text short and so split a secret.
+	code, msg, dev := parseErrorBody(resp.StatusCode, []byte(cl.c.redact(string(data))))
 	e := cl.fail(attempts, nil)
 	e.StatusCode = resp.StatusCode
 	e.Code, e.Message, e.DevMessage = cl.c.redact(code), cl.c.redact(msg), cl.c.redact(dev)

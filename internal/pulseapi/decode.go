@@ -310,8 +310,6 @@ func decodeKey(body []byte) (*APIKey, error) {
 // page is one page of a list: the items and what the page says about the rest.
 type page[T any] struct {
 	Items []T
-	// Bare is true for a bare JSON array: no pagination metadata at all.
-	Bare bool
 	// Pages is the total page count, Total the total item count; 0 when not given.
 	Pages, Total int
 }
@@ -324,7 +322,6 @@ func decodeList[T any](body []byte, names ...string) (page[T], error) {
 	var p page[T]
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] == '[' {
-		p.Bare = true
 		err := json.Unmarshal(body, &p.Items)
 		return p, err
 	}
@@ -369,7 +366,7 @@ func firstInt(w map[string]json.RawMessage, names ...string) int {
 
 func decodeKeyPage(body []byte) (page[APIKey], error) {
 	wp, err := decodeList[wireKey](body, listKeys...)
-	p := page[APIKey]{Bare: wp.Bare, Pages: wp.Pages, Total: wp.Total}
+	p := page[APIKey]{Pages: wp.Pages, Total: wp.Total}
 	if err != nil {
 		return p, err
 	}
@@ -382,7 +379,7 @@ func decodeKeyPage(body []byte) (page[APIKey], error) {
 
 func decodeAccountPage(body []byte) (page[Account], error) {
 	wp, err := decodeList[wireAccount](body, append([]string{"accounts"}, listKeys...)...)
-	p := page[Account]{Bare: wp.Bare, Pages: wp.Pages, Total: wp.Total}
+	p := page[Account]{Pages: wp.Pages, Total: wp.Total}
 	if err != nil {
 		return p, err
 	}

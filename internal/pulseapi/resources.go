@@ -1,6 +1,7 @@
 package pulseapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,11 +143,17 @@ func (c *Client) ListAPIKeys(ctx context.Context, accountID string) ([]APIKey, e
 	for i := range l.keys {
 		out[i] = cloneKey(l.keys[i])
 	}
+	// The API documents no order; ours is stable, so that a plan of the data source is too.
+	slices.SortFunc(out, func(a, b APIKey) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
+// ErrKeyNotFound is wrapped by GetAPIKey's error when the listing does not hold the key. Only
+// it means the key is gone: a 404 on the listing itself may mean the account is out of reach.
+var ErrKeyNotFound = errors.New("API key not found")
+
 // GetAPIKey finds one key in the account's listing (the API has no GET /apikeys/{id}). A key
-// that is not there is an *Error for which IsNotFound is true.
+// that is not there is an *Error wrapping ErrKeyNotFound.
 func (c *Client) GetAPIKey(ctx context.Context, accountID string, id int64) (*APIKey, error) {
 	header, key, err := c.account(ctx, accountID)
 	if err != nil {
@@ -164,7 +171,7 @@ func (c *Client) GetAPIKey(ctx context.Context, accountID string, id int64) (*AP
 	}
 	return nil, &Error{
 		Method: http.MethodGet, Path: "/apikeys", StatusCode: http.StatusNotFound, Code: "API key not found",
-		Message: fmt.Sprintf("no API key with id %d in account %s", id, key), RequestID: l.requestID,
+		Message: fmt.Sprintf("no API key with id %d in account %s", id, key), RequestID: l.requestID, Err: ErrKeyNotFound,
 	}
 }
 
