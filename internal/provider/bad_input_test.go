@@ -86,6 +86,8 @@ resource "pulse_api_key" "test" {
 			want: "Set account_id in the provider block (or PULSE_ACCOUNT_ID) to one of the session's accounts"},
 		{name: "malformed request timeout", config: providerConfig(baseURL, `request_timeout = "soon"`) + resourceBlock,
 			want: "Invalid request timeout"},
+		{name: "malformed retry wait", config: providerConfig(baseURL, `max_retry_wait = "forever"`) + resourceBlock,
+			want: `max_retry_wait is "forever"; write a positive Go duration`},
 		{name: "negative max retries", config: providerConfig(baseURL, `max_retries = -1`) + resourceBlock,
 			want: "Attribute max_retries value must be between 0 and 100, got: -1"},
 		{name: "negative rate limit", config: providerConfig(baseURL, `max_requests_per_second = -5`) + resourceBlock,

@@ -87,15 +87,21 @@ func (p *pulseProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional: true,
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "How many times a request is retried after a rate limit (429), a server error or a " +
-					"connection error. Creates are retried only where the API provably did not act on them. " +
-					"Defaults to `5`; `0` disables retries.",
+				MarkdownDescription: "How many times a request is retried after a server error or a connection error. " +
+					"Creates are retried only where the API provably did not act on them. A rate limit (429) may be " +
+					"retried four times as often, as it is always safe to repeat. Defaults to `5`; `0` disables every retry.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 100)},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long one HTTP attempt may take, as a Go duration such as `30s` or `2m`. " +
 					"Defaults to `60s`.",
+				Optional: true,
+			},
+			"max_retry_wait": schema.StringAttribute{
+				MarkdownDescription: "The most one request may spend waiting between its attempts, in total, as a Go " +
+					"duration such as `90s` or `10m`: once its waits add up to this, the next failure is final. " +
+					"Defaults to `5m`.",
 				Optional: true,
 			},
 			"max_requests_per_second": schema.Float64Attribute{
@@ -199,5 +205,6 @@ type providerModel struct {
 	AccountID            types.String  `tfsdk:"account_id"`
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	RequestTimeout       types.String  `tfsdk:"request_timeout"`
+	MaxRetryWait         types.String  `tfsdk:"max_retry_wait"`
 	MaxRequestsPerSecond types.Float64 `tfsdk:"max_requests_per_second"`
 }

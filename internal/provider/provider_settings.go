@@ -54,6 +54,7 @@ type settings struct {
 
 	maxRetries           int64
 	requestTimeout       time.Duration
+	maxRetryWait         time.Duration
 	maxRequestsPerSecond float64
 
 	// unknown is true when some value is not known yet at plan time.
@@ -128,19 +129,27 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	if !m.MaxRequestsPerSecond.IsNull() && !m.MaxRequestsPerSecond.IsUnknown() {
 		s.maxRequestsPerSecond = m.MaxRequestsPerSecond.ValueFloat64()
 	}
-	if !m.RequestTimeout.IsNull() && !m.RequestTimeout.IsUnknown() {
-		d, err := time.ParseDuration(m.RequestTimeout.ValueString())
-		if err != nil || d <= 0 {
-			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
-				fmt.Sprintf("request_timeout is %q; write a positive Go duration such as \"30s\" or \"2m\".", m.RequestTimeout.ValueString()))
-		}
-		s.requestTimeout = d
-	}
-	if m.MaxRetries.IsUnknown() || m.MaxRequestsPerSecond.IsUnknown() || m.RequestTimeout.IsUnknown() {
+	s.requestTimeout = durationSetting(m.RequestTimeout, "request_timeout", "Invalid request timeout", &diags)
+	s.maxRetryWait = durationSetting(m.MaxRetryWait, "max_retry_wait", "Invalid retry wait", &diags)
+	if m.MaxRetries.IsUnknown() || m.MaxRequestsPerSecond.IsUnknown() || m.RequestTimeout.IsUnknown() || m.MaxRetryWait.IsUnknown() {
 		s.unknown = true
 	}
 
 	return s, diags
+}
+
+// durationSetting parses a positive Go duration; null or unknown is 0, the client's default.
+func durationSetting(v types.String, attr, summary string, diags *diag.Diagnostics) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return 0
+	}
+	d, err := time.ParseDuration(v.ValueString())
+	if err != nil || d <= 0 {
+		diags.AddAttributeError(path.Root(attr), summary,
+			fmt.Sprintf("%s is %q; write a positive Go duration such as \"30s\" or \"2m\".", attr, v.ValueString()))
+		return 0
+	}
+	return d
 }
 
 // checkCredentials demands exactly one complete credential pair.
@@ -232,6 +241,7 @@ func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.
 		AccountID:         s.accountID.value,
 		UserAgent:         "terraform-provider-pulse/" + version,
 		RequestTimeout:    s.requestTimeout,
+		MaxRetryWait:      s.maxRetryWait,
 		RequestsPerSecond: s.maxRequestsPerSecond,
 		Logger:            logger,
 	}

@@ -106,6 +106,10 @@ func TestResolveSettingsErrors(t *testing.T) {
 			model: config(func(m *providerModel) { withKey(m); m.RequestTimeout = types.StringValue("10") }),
 			want:  []string{"Invalid request timeout", `"30s"`},
 		},
+		"max_retry_wait negative": {
+			model: config(func(m *providerModel) { withKey(m); m.MaxRetryWait = types.StringValue("-1m") }),
+			want:  []string{"Invalid retry wait", `max_retry_wait is "-1m"`},
+		},
 	}
 
 	for name, tc := range cases {

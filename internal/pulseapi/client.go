@@ -43,6 +43,7 @@ type Config struct {
 	RetryWaitMin      time.Duration
 	RetryWaitMax      time.Duration // also caps a Retry-After
 	RequestTimeout    time.Duration // per attempt; default 60s
+	MaxRetryWait      time.Duration // the most one call may wait between attempts, in total; default 5m
 	RequestsPerSecond float64       // client-side rate limit, per attempt; 0 = off
 	HTTPClient        *http.Client  // optional; its Transport is used, it is not modified
 	Logger            Logger        // optional; nil = silent
@@ -53,6 +54,7 @@ const (
 	defaultRetryWaitMin   = time.Second
 	defaultRetryWaitMax   = 30 * time.Second
 	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetryWait   = 5 * time.Minute
 
 	loginPath = "/auth/login"
 	// maxReplays bounds how many times one call is replayed after a 401 (re-login or a token
@@ -122,6 +124,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = defaultRequestTimeout
+	}
+	if cfg.MaxRetryWait <= 0 {
+		cfg.MaxRetryWait = defaultMaxRetryWait
 	}
 
 	// A copy of the caller's client (or a pooled one) with the per-attempt timeout and the
@@ -208,9 +213,10 @@ type call struct {
 	gen          uint64 // generation of the token the latest attempt carried
 	attempt      int
 	start        time.Time
-	sent         int // attempts sent, over all replays
-	failed       int // retries after a failure, over all replays
-	throttled    int // retries after a 429, over all replays
+	sent         int           // attempts sent, over all replays
+	failed       int           // retries after a failure, over all replays
+	throttled    int           // retries after a 429, over all replays
+	waited       time.Duration // between attempts, over all replays
 }
 
 // do is the one request path: it sends method path (path may carry a query) with body as
@@ -320,11 +326,15 @@ func (cl *call) send(token string, payload []byte) (*http.Response, error) {
 //
 // Failures have a budget of MaxRetries retries. 429s have their own, throttleRetriesPerRetry
 // times larger: under a quota they are the expected answer at high parallelism, and
-// retrying them is always safe.
+// retrying them is always safe. Either way, a call stops retrying once its waits add up to
+// MaxRetryWait.
 func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	retry, perr := cl.retryable(ctx, resp, err)
 	if !retry || perr != nil {
 		return false, perr
+	}
+	if cl.waited >= cl.c.cfg.MaxRetryWait {
+		return false, nil
 	}
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		cl.throttled++
@@ -367,6 +377,7 @@ func (cl *call) backoff(waitMin, waitMax time.Duration, attemptNum int, resp *ht
 		wait = retryablehttp.LinearJitterBackoff(wait/2, wait, 0, nil)
 	}
 	wait = clamp(wait, 0, waitMax)
+	cl.waited += wait
 	fields := cl.fields()
 	fields["attempt"] = attemptNum + 1
 	fields["wait"] = wait.String()

@@ -150,6 +150,23 @@ func TestNoRetriesWhenNegative(t *testing.T) {
 	}
 }
 
+// However many retries are left, a call stops once its waits add up to MaxRetryWait.
+func TestMaxRetryWait(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, func(c *Config) {
+		c.MaxRetries, c.RetryWaitMin, c.RetryWaitMax, c.MaxRetryWait = 100, 20*time.Millisecond, 20*time.Millisecond, 100*time.Millisecond
+	})
+	var hits atomic.Int32
+	failing(f, http.MethodGet, "/permissions", 503, 1000, &hits)
+	if _, err := c.ListPermissions(context.Background(), ""); err == nil {
+		t.Fatal("a server that always fails was reported a success")
+	}
+	// Each wait is 10 to 20 ms, so 100 ms of waiting allows 6 to 11 attempts.
+	if n := hits.Load(); n < 6 || n > 11 {
+		t.Fatalf("requests = %d, want 6 to 11 within a 100ms wait budget", n)
+	}
+}
+
 // A POST whose connection attempt fails never left the client: it is retried.
 func TestPostRetriedOnDialError(t *testing.T) {
 	f := newFake(t)
