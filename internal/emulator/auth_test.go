@@ -154,6 +154,18 @@ func TestExpireAllTokens(t *testing.T) {
 	do(t, s, "GET", "/auth/session", nil, adminToken(t, s)...).wantStatus(t, 200)
 }
 
+func TestExpireTokensAfter(t *testing.T) {
+	s, _ := seeded(t)
+	admin := adminToken(t, s)
+	s.ExpireTokensAfter(2)
+	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200)
+	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200) // the second answer expires every token
+	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 401)
+	admin = adminToken(t, s)
+	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200) // once, not every two answers
+	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200)
+}
+
 func TestUnauthorized(t *testing.T) {
 	tests := []struct {
 		name    string

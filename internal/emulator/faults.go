@@ -154,6 +154,14 @@ func (s *Server) ExpireAllTokens() {
 	clear(s.sessions)
 }
 
+// ExpireTokensAfter makes every session token expire once n more requests have been answered:
+// an expiry in the middle of a run, whatever its timing. n < 1 cancels a pending expiry.
+func (s *Server) ExpireTokensAfter(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireAfter = max(n, 0)
+}
+
 // Count is how many requests reached route (a route key such as "GET /apikeys"), faulted,
 // rate-limited or not, since the last ResetCounts.
 func (s *Server) Count(route string) int {

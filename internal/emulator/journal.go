@@ -51,6 +51,14 @@ func (s *Server) record(route string, c *call, status int) {
 		s.journal = s.journal[1:]
 	}
 	s.journal = append(s.journal, e)
+
+	// Every answer is recorded here, so this is where ExpireTokensAfter counts.
+	if s.expireAfter > 0 {
+		s.expireAfter--
+		if s.expireAfter == 0 {
+			clear(s.sessions)
+		}
+	}
 }
 
 func (s *Server) controlJournal(*http.Request, []byte) response {

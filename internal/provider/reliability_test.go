@@ -225,11 +225,24 @@ func TestAccReliability_tokenExpiry(t *testing.T) {
 					},
 				),
 			},
-			// Tokens expired between two commands: the next process logs in afresh.
+			// Every token expires after a few answers of the apply, while its updates run in
+			// parallel: whoever meets the expiry, one login serves them all.
 			{
-				PreConfig: emu.ExpireAllTokens,
-				Config:    keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring again", n),
-				Check:     checkKeys(emu, emulator.AccountAcmeLabs, "expiring again", n),
+				PreConfig: func() {
+					emu.ResetJournal()
+					emu.ExpireTokensAfter(4)
+				},
+				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring again", n),
+				Check: resource.ComposeTestCheckFunc(
+					checkKeys(emu, emulator.AccountAcmeLabs, "expiring again", n),
+					func(*terraform.State) error {
+						expired, logins := reloginsDuringPatches(emu.Journal())
+						if expired == 0 || logins != 1 {
+							return fmt.Errorf("%d requests met the expiry and caused %d logins, want some and 1", expired, logins)
+						}
+						return nil
+					},
+				),
 			},
 		},
 	})
