@@ -157,8 +157,9 @@ func TestExpireAllTokens(t *testing.T) {
 func TestExpireTokensAfter(t *testing.T) {
 	s, _ := seeded(t)
 	admin := adminToken(t, s)
-	s.ExpireTokensAfter(2)
+	s.ExpireTokensAfter("GET /auth/session", 2)
 	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200)
+	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200)     // another route does not count
 	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 200) // the second answer expires every token
 	do(t, s, "GET", "/auth/session", nil, admin...).wantStatus(t, 401)
 	admin = adminToken(t, s)

@@ -79,7 +79,8 @@ type Server struct {
 	// after deletion and expiry so that tests can prove none of them leaked into a log.
 	secrets []string
 
-	expireAfter int // answers left before every token expires; 0 = none pending
+	expireRoute string // the route ExpireTokensAfter counts
+	expireAfter int    // answers on expireRoute left before every token expires; 0 = none pending
 
 	faults  map[string][]*pendingFault // by route key, oldest first
 	counts  map[string]int

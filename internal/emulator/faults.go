@@ -154,12 +154,16 @@ func (s *Server) ExpireAllTokens() {
 	clear(s.sessions)
 }
 
-// ExpireTokensAfter makes every session token expire once n more requests have been answered:
-// an expiry in the middle of a run, whatever its timing. n < 1 cancels a pending expiry.
-func (s *Server) ExpireTokensAfter(n int) {
+// ExpireTokensAfter makes every session token expire once n more requests to route (a route
+// key such as "PATCH /apikeys/{id}") have been answered: an expiry in the middle of a run,
+// whatever its timing. n < 1 cancels a pending expiry. It panics on an unknown route.
+func (s *Server) ExpireTokensAfter(route string, n int) {
+	if _, ok := routes[route]; !ok {
+		panic("emulator: ExpireTokensAfter: no route " + route)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expireAfter = max(n, 0)
+	s.expireRoute, s.expireAfter = route, max(n, 0)
 }
 
 // Count is how many requests reached route (a route key such as "GET /apikeys"), faulted,

@@ -53,7 +53,7 @@ func (s *Server) record(route string, c *call, status int) {
 	s.journal = append(s.journal, e)
 
 	// Every answer is recorded here, so this is where ExpireTokensAfter counts.
-	if s.expireAfter > 0 {
+	if s.expireAfter > 0 && route == s.expireRoute {
 		s.expireAfter--
 		if s.expireAfter == 0 {
 			clear(s.sessions)

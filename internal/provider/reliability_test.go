@@ -225,12 +225,12 @@ func TestAccReliability_tokenExpiry(t *testing.T) {
 					},
 				),
 			},
-			// Every token expires after a few answers of the apply, while its updates run in
+			// Every token expires when the third update is answered, while the others run in
 			// parallel: whoever meets the expiry, one login serves them all.
 			{
 				PreConfig: func() {
 					emu.ResetJournal()
-					emu.ExpireTokensAfter(4)
+					emu.ExpireTokensAfter("PATCH /apikeys/{id}", 3)
 				},
 				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring again", n),
 				Check: resource.ComposeTestCheckFunc(
