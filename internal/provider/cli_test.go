@@ -344,3 +344,43 @@ resource "pulse_api_key" "k" {
 }
 `, n, prefix)
 }
+
+// A caller who may not list an account's permissions still gets a plan: the names are left
+// for Pulse to check, with a warning that says so.
+func TestAccCLI_permissionCheckSkipped(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	c := newCLIDir(t, fmt.Sprintf(`
+terraform {
+  required_providers {
+    pulse = {
+      source = "registry.terraform.io/pulsecrm/pulse"
+    }
+  }
+}
+
+variable "pulse_viewer_password" {
+  type      = string
+  sensitive = true
+}
+
+provider "pulse" {
+  base_url = %q
+  email    = %q
+  password = var.pulse_viewer_password
+}
+
+resource "pulse_api_key" "test" {
+  description = "planned by a viewer"
+  permissions = ["readData"]
+}
+`, baseURL, emulator.ViewerEmail))
+
+	out := c.run(true, nil, "plan", "-input=false", "-no-color")
+	if !errorText("Permission names not checked").MatchString(out) || !strings.Contains(out, "1 to add") {
+		t.Errorf("want a plan to add the key with a warning that its permissions were not checked:\n%s", out)
+	}
+	if got := emu.Count("GET /permissions"); got != 1 {
+		t.Errorf("GET /permissions was asked %d times, want once", got)
+	}
+	c.checkNoSecret(emu.Secrets())
+}

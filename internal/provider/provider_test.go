@@ -233,3 +233,44 @@ func TestAccProvider_environment(t *testing.T) {
 		},
 	})
 }
+
+// Credentials or URL that come from a resource not yet created are unknown at plan time: the
+// provider does not crash, plans the key, and creates it once the value is known. A data
+// source cannot be read before then, and says how to proceed.
+func TestAccProvider_unknownConfiguration(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	urlLater := configHeader + `
+resource "terraform_data" "url" {
+  input = "` + baseURL + `"
+}
+
+provider "pulse" {
+  base_url   = terraform_data.url.output
+  api_key    = var.pulse_api_key
+  api_secret = var.pulse_api_secret
+}
+`
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),
+		Steps: []resource.TestStep{
+			{
+				Config:      urlLater + `data "pulse_session" "this" {}`,
+				PlanOnly:    true,
+				ExpectError: errorText("The provider's configuration is not known yet"),
+			},
+			{
+				Config: urlLater + `
+resource "pulse_api_key" "test" {
+  description = "configured at apply"
+  permissions = ["readData"]
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("pulse_api_key.test", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
+				},
+			},
+		},
+	})
+}
