@@ -46,12 +46,11 @@ generate)
 	validate
 	;;
 check)
-	# Render into a copy so that a drift is reported, not silently fixed.
-	cp -r docs "$work/docs-before" 2>/dev/null || mkdir "$work/docs-before"
-	render >/dev/null
+	# Rendered outside the checkout, so that a check never rewrites docs/, even when it fails.
+	# tfplugindocs takes the output folder relative to the provider folder.
+	render --rendered-website-dir "$(realpath --relative-to=. "$work/rendered")" >/dev/null
 	validate
-	if ! diff -ru "$work/docs-before" docs; then
-		rm -rf docs && cp -r "$work/docs-before" docs
+	if ! diff -ru docs "$work/rendered"; then
 		echo "docs/ is out of date with the code: run 'make generate' and commit the result." >&2
 		exit 1
 	fi
