@@ -10,9 +10,12 @@ terraform {
 # from its secret store. Every argument can instead come from a PULSE_* environment
 # variable (PULSE_API_KEY, PULSE_API_SECRET, PULSE_ENVIRONMENT, PULSE_ACCOUNT_ID, ...).
 provider "pulse" {
-  api_key     = var.pulse_api_key
-  api_secret  = var.pulse_api_secret
-  environment = "production"
+  api_key    = var.pulse_api_key
+  api_secret = var.pulse_api_secret
+
+  # The server: "production" (the default) or "development". PULSE_ENVIRONMENT, or
+  # PULSE_BASE_URL for the emulator or a proxy, set it from outside when this is left out.
+  # environment = "development"
 }
 
 variable "pulse_api_key" {

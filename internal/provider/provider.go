@@ -77,7 +77,8 @@ func (p *pulseProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "The API's absolute `http(s)` URL, overriding `environment`: for the local emulator, " +
-					"a proxy or a private deployment. Can also be set with `PULSE_BASE_URL`.",
+					"a proxy or a private deployment. Can also be set with `PULSE_BASE_URL`, which does not override an " +
+					"`environment` set in the provider block.",
 				Optional: true,
 			},
 			"account_id": schema.StringAttribute{

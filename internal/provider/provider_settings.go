@@ -209,13 +209,17 @@ func addSettingError(diags *diag.Diagnostics, s setting, summary, detail string)
 	diags.AddAttributeError(path.Root(s.attr), summary, detail)
 }
 
-// resolvedBaseURL is base_url when set, else the environment's server.
+// resolvedBaseURL is base_url when set, else the environment's server. The block wins over
+// PULSE_* variables here too: a stray PULSE_BASE_URL in a shell must not redirect a
+// configuration that names its environment.
 func (s settings) resolvedBaseURL() string {
-	if s.baseURL.set() {
-		return strings.TrimRight(s.baseURL.value, "/")
-	}
-	if s.environment.set() {
-		return environments[s.environment.value]
+	for _, fromEnv := range []bool{false, true} {
+		if s.baseURL.set() && s.baseURL.fromEnv == fromEnv {
+			return strings.TrimRight(s.baseURL.value, "/")
+		}
+		if s.environment.set() && s.environment.fromEnv == fromEnv {
+			return environments[s.environment.value]
+		}
 	}
 	return environments["production"]
 }

@@ -179,6 +179,19 @@ func TestResolveSettingsSources(t *testing.T) {
 		}
 	})
 
+	t.Run("the block's environment wins over PULSE_BASE_URL", func(t *testing.T) {
+		s, diags := resolveSettings(config(func(m *providerModel) {
+			withKey(m)
+			m.Environment = types.StringValue("production")
+		}), func(k string) string { return map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}[k] })
+		if diags.HasError() {
+			t.Fatalf("unexpected errors: %v", diags)
+		}
+		if got := s.resolvedBaseURL(); got != "https://api.pulsecrm.com" {
+			t.Errorf("base URL = %q, want the production server named in the block", got)
+		}
+	})
+
 	t.Run("production by default", func(t *testing.T) {
 		s, diags := resolveSettings(config(withKey), func(string) string { return "" })
 		if diags.HasError() {
