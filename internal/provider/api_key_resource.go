@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -16,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -207,51 +204,6 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	r.checkPermissionNames(ctx, plan.AccountID.ValueString(), names, &resp.Diagnostics)
 }
 
-// checkAccount refuses at plan time an account the credentials cannot act on, which Pulse
-// would otherwise refuse half-way through an apply. The session is already at hand.
-func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, diags *diag.Diagnostics) {
-	session, err := r.data.client.Session(ctx)
-	if err != nil {
-		addAPIError(diags, "Unable to read the Pulse session", err)
-		return
-	}
-	ids := session.AccountIDs()
-	if slices.Contains(ids, accountID) {
-		return
-	}
-	diags.AddAttributeError(path.Root("account_id"), "Account not available",
-		fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
-			"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID))
-}
-
-func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID string, names []string, diags *diag.Diagnostics) {
-	grantable, err := r.data.client.ListPermissions(ctx, accountID)
-	if pulseapi.IsForbidden(err) {
-		diags.AddAttributeWarning(path.Root("permissions"), "Permission names not checked",
-			fmt.Sprintf("The provider's credentials may not list the permissions of account %s, so the names in "+
-				"permissions were not checked at plan time; Pulse checks them when the key is written. (%s)", accountID, err))
-		return
-	}
-	if err != nil {
-		addAPIError(diags, "Unable to list the permissions of Pulse account "+accountID, err)
-		return
-	}
-
-	known := make([]string, 0, len(grantable))
-	for _, p := range grantable {
-		known = append(known, p.Name)
-	}
-	for _, name := range unknownNames(names, known) {
-		detail := fmt.Sprintf("%q is not a permission that can be granted on account %s.", name, accountID)
-		if matches := closeMatches(name, known); len(matches) > 0 {
-			detail = fmt.Sprintf("%s: did you mean %s?", name, strings.Join(matches, " or "))
-		} else {
-			detail += " Grantable permissions: " + strings.Join(known, ", ") + "."
-		}
-		diags.AddAttributeError(path.Root("permissions"), "Unknown permission", detail)
-	}
-}
-
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.logContext(ctx)
 	var plan apiKeyModel
@@ -428,28 +380,6 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), accountID)...)
 }
 
-// addKeyError explains a failed key operation, naming the permission and the account when
-// Pulse refused it.
-func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
-	summary := fmt.Sprintf("Unable to %s Pulse API key", action)
-	if action == "list" {
-		summary = "Unable to list Pulse API keys"
-	}
-	if pulseapi.IsForbidden(err) {
-		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
-			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
-			"credentials that have it.", err, accountID))
-		return
-	}
-	if action == "create" && errors.Is(err, context.Canceled) {
-		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) before "+
-			"Pulse answered. If the create reached Pulse, the key exists without being in the state: look for it "+
-			"with the pulse_api_keys data source on account %s, then import or delete it before applying again.", err, accountID))
-		return
-	}
-	addAPIError(diags, summary, err)
-}
-
 type apiKeyModel struct {
 	ID               types.String `tfsdk:"id"`
 	AccountID        types.String `tfsdk:"account_id"`
@@ -512,19 +442,24 @@ func sameInstant(v types.String, t time.Time) bool {
 	return err == nil && parsed.Truncate(time.Millisecond).Equal(t.Truncate(time.Millisecond))
 }
 
-// keepersRequireReplace replaces the key when keepers change, except when an imported key
-// (which has no keepers and no secret in state) adopts the keepers of its configuration.
-func keepersRequireReplace() planmodifier.Map {
-	return mapplanmodifier.RequiresReplaceIf(
-		func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-			var secret types.String
-			resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("api_secret"), &secret)...)
-			adopting := req.StateValue.IsNull() && secret.IsNull()
-			// No keepers and an empty map of them mean the same: no rotation trigger.
-			bothEmpty := len(req.StateValue.Elements()) == 0 && !req.PlanValue.IsUnknown() && len(req.PlanValue.Elements()) == 0
-			resp.RequiresReplace = !adopting && !bothEmpty
-		},
-		"Changing keepers replaces the key, except when an imported key adopts them, or between none and an empty map.",
-		"Changing `keepers` replaces the key, except when an imported key adopts them, or between none and an empty map.",
-	)
+// addKeyError explains a failed key operation, naming the permission and the account when
+// Pulse refused it.
+func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
+	summary := fmt.Sprintf("Unable to %s Pulse API key", action)
+	if action == "list" {
+		summary = "Unable to list Pulse API keys"
+	}
+	if pulseapi.IsForbidden(err) {
+		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
+			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
+			"credentials that have it.", err, accountID))
+		return
+	}
+	if action == "create" && errors.Is(err, context.Canceled) {
+		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) before "+
+			"Pulse answered. If the create reached Pulse, the key exists without being in the state: look for it "+
+			"with the pulse_api_keys data source on account %s, then import or delete it before applying again.", err, accountID))
+		return
+	}
+	addAPIError(diags, summary, err)
 }

@@ -247,8 +247,6 @@ func setPulseEnv(t *testing.T, env map[string]string) {
 		}
 	}
 	for name, value := range env {
-		if err := os.Setenv(name, value); err != nil {
-			t.Fatal(err)
-		}
+		t.Setenv(name, value)
 	}
 }

@@ -35,7 +35,9 @@ func providerBin(t *testing.T) string {
 	if providerBinDir != "" {
 		return providerBinDir
 	}
-	dir, err := os.MkdirTemp("", "pulse-provider-bin-")
+	// Not t.TempDir: the binary serves every test of the package; TestMain removes it.
+	dir, err := os.MkdirTemp("", "pulse-provider-bin-") //nolint:usetesting // see above
+
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 // The promises of the Reliability guide, each proved under the real CLI against the
 // emulator's fault injection, and each ending with an assertion on the emulator's state.
 
-// keysConfig declares n keys on account, described "<prefix> <index>"; providerExtra goes
+// keysConfig declares n keys on Acme Labs, described "<prefix> <index>"; providerExtra goes
 // into the provider block.
-func keysConfig(baseURL, account, prefix string, n int, providerExtra ...string) string {
+func keysConfig(baseURL, prefix string, n int, providerExtra ...string) string {
 	return providerConfig(baseURL, providerExtra...) + fmt.Sprintf(`
 resource "pulse_api_key" "k" {
   count       = %d
@@ -25,7 +25,7 @@ resource "pulse_api_key" "k" {
   description = "%s ${count.index}"
   permissions = ["readData"]
 }
-`, n, account, prefix)
+`, n, emulator.AccountAcmeLabs, prefix)
 }
 
 // journalOf returns the statuses the emulator answered on route, in order.
@@ -82,7 +82,7 @@ func TestAccReliability_rateLimit(t *testing.T) {
 		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
 		Steps: []resource.TestStep{
 			{
-				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "limited", 30),
+				Config: keysConfig(baseURL, "limited", 30),
 				Check: resource.ComposeTestCheckFunc(
 					checkKeys(emu, emulator.AccountAcmeLabs, "limited", 30),
 					func(*terraform.State) error {
@@ -113,7 +113,7 @@ func TestAccReliability_serverErrorBursts(t *testing.T) {
 			// The plan's permission check reads through a burst.
 			{
 				PreConfig: func() { emu.FailNext("GET /permissions", 2, html) },
-				Config:    keysConfig(baseURL, emulator.AccountAcmeLabs, "burst", 3),
+				Config:    keysConfig(baseURL, "burst", 3),
 				Check:     checkKeys(emu, emulator.AccountAcmeLabs, "burst", 3),
 			},
 			// Updates and the reads after them.
@@ -123,7 +123,7 @@ func TestAccReliability_serverErrorBursts(t *testing.T) {
 					emu.FailNext("PATCH /apikeys/{id}", 2, emulator.Fault{Status: 500})
 					emu.FailNext("GET /apikeys", 2, emulator.Fault{Status: 503})
 				},
-				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "burst renamed", 3),
+				Config: keysConfig(baseURL, "burst renamed", 3),
 				Check: resource.ComposeTestCheckFunc(
 					checkKeys(emu, emulator.AccountAcmeLabs, "burst renamed", 3),
 					expectStatuses(emu, "PATCH /apikeys/{id}", 5, 3),
@@ -135,7 +135,7 @@ func TestAccReliability_serverErrorBursts(t *testing.T) {
 					emu.ResetJournal()
 					emu.FailNext("DELETE /apikeys/{id}", 2, emulator.Fault{Status: 504, EmptyBody: true})
 				},
-				Config:  keysConfig(baseURL, emulator.AccountAcmeLabs, "burst renamed", 3),
+				Config:  keysConfig(baseURL, "burst renamed", 3),
 				Destroy: true,
 				Check:   expectStatuses(emu, "DELETE /apikeys/{id}", 5, 3),
 			},
@@ -158,7 +158,7 @@ func expectStatuses(emu *emulator.Server, route string, answers, ok int) resourc
 // request id. A create answered 429 or 503 did not happen: it is retried, once each.
 func TestAccReliability_createFailures(t *testing.T) {
 	emu, baseURL := startEmulator(t, emulator.Options{})
-	config := keysConfig(baseURL, emulator.AccountAcmeLabs, "fragile", 1)
+	config := keysConfig(baseURL, "fragile", 1)
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -202,7 +202,7 @@ func TestAccReliability_tokenExpiry(t *testing.T) {
 		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
 		Steps: []resource.TestStep{
 			{
-				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring", n),
+				Config: keysConfig(baseURL, "expiring", n),
 				Check:  checkKeys(emu, emulator.AccountAcmeLabs, "expiring", n),
 			},
 			{
@@ -210,7 +210,7 @@ func TestAccReliability_tokenExpiry(t *testing.T) {
 					emu.ResetJournal()
 					emu.FailNext("PATCH /apikeys/{id}", n, emulator.Fault{Status: 429, RetryAfter: 3 * time.Second})
 				},
-				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring renamed", n),
+				Config: keysConfig(baseURL, "expiring renamed", n),
 				Check: resource.ComposeTestCheckFunc(
 					checkKeys(emu, emulator.AccountAcmeLabs, "expiring renamed", n),
 					func(*terraform.State) error {
@@ -232,7 +232,7 @@ func TestAccReliability_tokenExpiry(t *testing.T) {
 					emu.ResetJournal()
 					emu.ExpireTokensAfter("PATCH /apikeys/{id}", 3)
 				},
-				Config: keysConfig(baseURL, emulator.AccountAcmeLabs, "expiring again", n),
+				Config: keysConfig(baseURL, "expiring again", n),
 				Check: resource.ComposeTestCheckFunc(
 					checkKeys(emu, emulator.AccountAcmeLabs, "expiring again", n),
 					func(*terraform.State) error {
@@ -308,7 +308,7 @@ func TestAccReliability_wrongCredentials(t *testing.T) {
 func TestAccReliability_unreadableResponses(t *testing.T) {
 	emu, baseURL := startEmulator(t, emulator.Options{})
 	// Without retries, each fault is the answer the user sees.
-	config := keysConfig(baseURL, emulator.AccountAcmeLabs, "unreadable", 2, "max_retries = 0")
+	config := keysConfig(baseURL, "unreadable", 2, "max_retries = 0")
 
 	steps := []resource.TestStep{{
 		Config: config,
