@@ -275,8 +275,14 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	resp.Diagnostics.Append(state.fill(ctx, key)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	refreshed := state
+	resp.Diagnostics.Append(refreshed.fill(ctx, key)...)
+	// A key as the state already holds it needs no writing back (the response starts as the
+	// prior state): in a refresh of many keys, that conversion is a large share of the
+	// provider's own time.
+	if !refreshed.equal(state) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &refreshed)...)
+	}
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -436,6 +442,14 @@ func (m *apiKeyModel) fill(ctx context.Context, key *pulseapi.APIKey) diag.Diagn
 	permissions, diags := types.SetValueFrom(ctx, types.StringType, key.Permissions)
 	m.Permissions = permissions
 	return diags
+}
+
+// equal reports whether two models hold the same values.
+func (m apiKeyModel) equal(o apiKeyModel) bool {
+	return m.ID.Equal(o.ID) && m.AccountID.Equal(o.AccountID) && m.Description.Equal(o.Description) &&
+		m.Permissions.Equal(o.Permissions) && m.ExpiresAt.Equal(o.ExpiresAt) && m.Keepers.Equal(o.Keepers) &&
+		m.APIKey.Equal(o.APIKey) && m.APISecret.Equal(o.APISecret) && m.LastFourOfSecret.Equal(o.LastFourOfSecret) &&
+		m.CreatedAt.Equal(o.CreatedAt) && m.UpdatedAt.Equal(o.UpdatedAt)
 }
 
 // sameInstant reports whether an RFC 3339 string names the time t, to the millisecond: Pulse
