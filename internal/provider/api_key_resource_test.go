@@ -39,6 +39,16 @@ func checkKeysDestroyed(emu *emulator.Server, accounts ...string) resource.TestC
 	}
 }
 
+// checkKeyCount asks the emulator how many keys account holds.
+func checkKeyCount(emu *emulator.Server, account string, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if n := len(emu.APIKeys(account)); n != want {
+			return fmt.Errorf("account %s has %d keys, want %d", account, n, want)
+		}
+		return nil
+	}
+}
+
 // checkSecretLogsIn proves the secret in state is the key's real secret: it logs in.
 func checkSecretLogsIn(baseURL, name string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
@@ -207,12 +217,7 @@ func TestAccAPIKeyResource_replace(t *testing.T) {
 					differentID.AddStateValue(name, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
 				},
-				Check: func(*terraform.State) error {
-					if n := len(emu.APIKeys(emulator.AccountAcmeLabs)); n != 1 {
-						return fmt.Errorf("Acme Labs has %d keys, want 1", n)
-					}
-					return nil
-				},
+				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 1),
 			},
 		},
 	})
@@ -388,12 +393,7 @@ resource "pulse_api_key" "labs" {
 					statecheck.ExpectKnownValue("pulse_api_key.corp", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
 					statecheck.ExpectKnownValue("pulse_api_key.labs", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
 				},
-				Check: func(*terraform.State) error {
-					if n := len(emu.APIKeys(emulator.AccountAcmeLabs)); n != 1 {
-						return fmt.Errorf("Acme Labs has %d keys, want 1", n)
-					}
-					return nil
-				},
+				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 1),
 			},
 		},
 	})

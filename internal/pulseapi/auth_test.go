@@ -228,18 +228,7 @@ func TestExpiryDuringRetries(t *testing.T) {
 	if _, err := c.ListPermissions(ctx, secondID); err != nil {
 		t.Fatal(err)
 	}
-	var first sync.Once
-	f.setHook(func(w http.ResponseWriter, r *http.Request) bool {
-		handled := false
-		if r.URL.Path == "/permissions" {
-			first.Do(func() {
-				handled = true
-				f.expireAll()
-				writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "Service unavailable"})
-			})
-		}
-		return handled
-	})
+	expireDuringFirst(f, "/permissions")
 	if _, err := c.ListPermissions(ctx, primaryID); err != nil {
 		t.Fatal(err)
 	}
@@ -248,15 +237,13 @@ func TestExpiryDuringRetries(t *testing.T) {
 	}
 }
 
-// A fresh token whose first answers are all 503s can expire before any request is accepted
-// with it: the 401 after the wait is an expiry, not bad credentials.
-func TestExpiryBeforeFirstAcceptedRequest(t *testing.T) {
-	f := newFake(t)
-	c := f.client(t, nil)
+// expireDuringFirst answers the first request to path with a 503 and meanwhile expires every
+// token, so that the retry meets a 401.
+func expireDuringFirst(f *fakeAPI, path string) {
 	var first sync.Once
 	f.setHook(func(w http.ResponseWriter, r *http.Request) bool {
 		handled := false
-		if r.URL.Path == "/permissions" {
+		if r.URL.Path == path {
 			first.Do(func() {
 				handled = true
 				f.expireAll()
@@ -265,6 +252,14 @@ func TestExpiryBeforeFirstAcceptedRequest(t *testing.T) {
 		}
 		return handled
 	})
+}
+
+// A fresh token whose first answers are all 503s can expire before any request is accepted
+// with it: the 401 after the wait is an expiry, not bad credentials.
+func TestExpiryBeforeFirstAcceptedRequest(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, nil)
+	expireDuringFirst(f, "/permissions")
 	if _, err := c.ListPermissions(context.Background(), primaryID); err != nil {
 		t.Fatal(err)
 	}
