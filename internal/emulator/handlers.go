@@ -38,6 +38,18 @@ func positiveQuery(q url.Values, name string, def int) (int, response, bool) {
 	return n, response{}, true
 }
 
+// pageQuery reads the page number and the page size (named sizeName, capped at maxPageSize)
+// of a paginated list.
+func pageQuery(q url.Values, sizeName string, defaultSize int) (page, size int, resp response, ok bool) {
+	if page, resp, ok = positiveQuery(q, "page", 1); !ok {
+		return 0, 0, resp, false
+	}
+	if size, resp, ok = positiveQuery(q, sizeName, defaultSize); !ok {
+		return 0, 0, resp, false
+	}
+	return page, min(size, maxPageSize), response{}, true
+}
+
 // pageBounds is the slice [lo, hi) of total items that a 1-based page of size covers.
 // Pages past the end are tested first because (page-1)*size can overflow for a page
 // number a client made up.
@@ -101,15 +113,10 @@ func accountObject(who principal, a *Account) accountView {
 
 func (s *Server) listAccounts(c *call) response {
 	q := c.r.URL.Query()
-	page, resp, ok := positiveQuery(q, "page", 1)
+	page, size, resp, ok := pageQuery(q, "pageSize", defaultAccountPageSize)
 	if !ok {
 		return resp
 	}
-	size, resp, ok := positiveQuery(q, "pageSize", defaultAccountPageSize)
-	if !ok {
-		return resp
-	}
-	size = min(size, maxPageSize)
 	name, repcode := strings.ToLower(q.Get("name")), q.Get("repcode")
 
 	var matched []*Account
@@ -206,16 +213,10 @@ func (s *Server) listAPIKeys(c *call) response {
 	if s.variants.KeyListBareArray {
 		return jsonResponse(http.StatusOK, render(keys))
 	}
-	q := c.r.URL.Query()
-	page, resp, ok := positiveQuery(q, "page", 1)
+	page, limit, resp, ok := pageQuery(c.r.URL.Query(), "limit", defaultKeyPageSize)
 	if !ok {
 		return resp
 	}
-	limit, resp, ok := positiveQuery(q, "limit", defaultKeyPageSize)
-	if !ok {
-		return resp
-	}
-	limit = min(limit, maxPageSize)
 	lo, hi := pageBounds(page, limit, len(keys))
 	return jsonResponse(http.StatusOK, struct {
 		Data      []keyView `json:"data"`
