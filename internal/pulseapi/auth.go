@@ -25,6 +25,11 @@ type authState struct {
 	session  *Session
 	sticky   error // a refused login or an unavailable account: every call gets it
 	inflight *flight[struct{}]
+	// calls counts the calls in progress with each token generation, and settled is closed
+	// (and replaced) whenever one ends or a token is accepted: a 401 on a token not yet known
+	// to be good waits for the calls sent with it before it is judged (see replayable).
+	calls   map[uint64]int
+	settled chan struct{}
 }
 
 // flight is one piece of work whose result concurrent callers share.
@@ -153,12 +158,68 @@ func (s *Session) AccountIDs() []string {
 // replayable reports whether a call that got a 401 with token generation gen should be
 // replayed: the token was superseded meanwhile, or it had been accepted before, or the call
 // had waited between attempts (in each case it expired; the replay's token() call logs in
-// again). A 401 on the first use of a fresh token is final.
-func (a *authState) replayable(gen uint64, waited bool) bool {
+// again). A 401 on the first use of a fresh token is final. Calls still in progress with the
+// same token are waited for first: one of them may be the proof that it was good, whose
+// answer arrived before this 401 but has not been read yet.
+func (a *authState) replayable(ctx context.Context, gen uint64, waited bool) (bool, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	for {
+		if a.replayNowLocked(gen, waited) {
+			a.mu.Unlock()
+			return true, nil
+		}
+		if a.calls[gen] == 0 {
+			a.mu.Unlock()
+			return false, nil
+		}
+		settled := a.settledLocked()
+		a.mu.Unlock()
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		a.mu.Lock()
+	}
+}
+
+// replayNowLocked is the verdict replayable can give without waiting.
+func (a *authState) replayNowLocked(gen uint64, waited bool) bool {
 	// With a sticky error the replay reports it instead of this 401.
 	return a.sticky != nil || a.gen > gen || (gen == a.gen && (a.validGen >= gen || waited))
+}
+
+// begin and end bracket a call made with token generation gen.
+func (a *authState) begin(gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.calls == nil {
+		a.calls = map[uint64]int{}
+	}
+	a.calls[gen]++
+}
+
+func (a *authState) end(gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.calls[gen]--; a.calls[gen] <= 0 {
+		delete(a.calls, gen)
+	}
+	a.notifyLocked()
+}
+
+func (a *authState) settledLocked() chan struct{} {
+	if a.settled == nil {
+		a.settled = make(chan struct{})
+	}
+	return a.settled
+}
+
+func (a *authState) notifyLocked() {
+	if a.settled != nil {
+		close(a.settled)
+		a.settled = nil
+	}
 }
 
 // observe records a response to a request made with token generation gen: any answer that
@@ -171,6 +232,7 @@ func (a *authState) observe(gen uint64, status int) {
 	defer a.mu.Unlock()
 	if gen > a.validGen {
 		a.validGen = gen
+		a.notifyLocked()
 	}
 }
 

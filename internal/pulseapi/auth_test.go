@@ -440,3 +440,43 @@ func TestReloginRefused(t *testing.T) {
 		t.Fatalf("logins = %d, want 2", f.loginCount())
 	}
 }
+
+// A 401 on a fresh token while another call with it is still under way waits for that call:
+// its answer, sent before the token expired, proves the token was good, so the 401 is an
+// expiry to log in again for, not bad credentials.
+func TestUnauthorizedWaitsForCallsWithTheSameToken(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, nil)
+	arrived := make(chan struct{})
+	var first sync.Once
+	f.setHook(func(w http.ResponseWriter, r *http.Request) bool {
+		handled := false
+		if r.URL.Path == "/permissions" {
+			first.Do(func() {
+				handled = true
+				// Accepted, then every token expires before the answer is read.
+				f.expireAll()
+				close(arrived)
+				time.Sleep(200 * time.Millisecond)
+				writeJSON(w, http.StatusOK, []string{"readData"})
+			})
+		}
+		return handled
+	})
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ListPermissions(ctx, "")
+		done <- err
+	}()
+	<-arrived
+	if _, err := c.ListAccounts(ctx, AccountFilter{}); err != nil {
+		t.Fatalf("the call that met the expiry: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the call that proved the token: %v", err)
+	}
+	if f.loginCount() != 2 {
+		t.Fatalf("logins = %d, want 2", f.loginCount())
+	}
+}

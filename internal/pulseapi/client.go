@@ -249,8 +249,14 @@ func (c *Client) doID(ctx context.Context, method, path, accountID string, body,
 				return id, err
 			}
 		}
-		sentBefore := cl.sent
+		sentBefore, started := cl.sent, cl.gen
+		if cl.authed {
+			c.auth.begin(started)
+		}
 		resp, err := cl.send(token, payload)
+		if cl.authed {
+			c.auth.end(started)
+		}
 		if err != nil {
 			return id, err
 		}
@@ -258,10 +264,17 @@ func (c *Client) doID(ctx context.Context, method, path, accountID string, body,
 		// even if no request had been accepted with it yet (every answer before was a 429 or
 		// a 5xx); a 401 on the first attempt with a fresh token says the credentials are bad.
 		waited := cl.sent-sentBefore > 1
-		if resp.StatusCode == http.StatusUnauthorized && cl.authed && replay < maxReplays && c.auth.replayable(cl.gen, waited) {
-			drain(resp)
-			after = cl.gen
-			continue
+		if resp.StatusCode == http.StatusUnauthorized && cl.authed && replay < maxReplays {
+			again, err := c.auth.replayable(ctx, cl.gen, waited)
+			if err != nil {
+				drain(resp)
+				return id, cl.fail(cl.sent, err)
+			}
+			if again {
+				drain(resp)
+				after = cl.gen
+				continue
+			}
 		}
 		return id, cl.finish(resp, out)
 	}
