@@ -158,10 +158,13 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	logger := newLogger(settings.secrets())
+	secrets := pulseapi.NewSecrets(settings.apiSecret.value, settings.password.value)
+	logger := newLogger(secrets)
 	ctx = logger.mask(ctx)
 
-	client, err := pulseapi.New(settings.clientConfig(p.version, logger))
+	cfg := settings.clientConfig(p.version, logger)
+	cfg.Secrets = secrets
+	client, err := pulseapi.New(cfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Pulse client", err.Error())
 		return

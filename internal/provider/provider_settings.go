@@ -225,16 +225,6 @@ func (s settings) resolvedBaseURL() string {
 }
 
 // secrets lists the values that must never reach a log line.
-func (s settings) secrets() []string {
-	var out []string
-	for _, v := range []string{s.apiSecret.value, s.password.value} {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.Config {
 	cfg := pulseapi.Config{
 		BaseURL:           s.resolvedBaseURL(),

@@ -200,8 +200,8 @@ func TestResolveSettingsSources(t *testing.T) {
 		if got := s.resolvedBaseURL(); got != "https://api.pulsecrm.com" {
 			t.Errorf("base URL = %q", got)
 		}
-		if got := s.secrets(); len(got) != 1 || got[0] != "s3cret-value" {
-			t.Errorf("secrets = %v", got)
+		if s.apiSecret.value != "s3cret-value" || s.password.value != "" {
+			t.Errorf("secrets = %q, %q", s.apiSecret.value, s.password.value)
 		}
 	})
 
