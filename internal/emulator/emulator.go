@@ -89,12 +89,12 @@ type Server struct {
 	expireRoute string // the route ExpireTokensAfter counts
 	expireAfter int    // answers on expireRoute left before every token expires; 0 = none pending
 
-	faults  map[string][]*pendingFault // by route key, oldest first
+	faults map[string][]*pendingFault // by route key, oldest first
 	// intercept, when set, sees every request first and may answer it itself.
 	intercept func(w http.ResponseWriter, r *http.Request) bool
-	counts  map[string]int
-	logins  int
-	journal []JournalEntry
+	counts    map[string]int
+	logins    int
+	journal   []JournalEntry
 }
 
 // New returns a server with an empty world.
