@@ -12,11 +12,13 @@ package pulseapi
 //     while it waited): g has expired; log in again (once, for every call that met it) and
 //     replay;
 //   - otherwise g was refused on first use, which re-logging in would not mend, unless
-//     another request with g is still under way and proves it was good: wait for those, then
-//     judge again. With none left, the 401 is final.
+//     another call holding g (an attempt under way, or one waiting to retry after a 429) may
+//     yet prove it good or expired: wait for those, then judge again. With none left, or only
+//     calls that are themselves waiting to judge a 401, the 401 is final.
 //
-// The verdict on each answer and the end of its attempt are one step under the lock, so a call
-// that sees an expiry has marked g expired before any other call can judge g without it.
+// A call holds the generation its last attempt carried until it ends. The verdict on each
+// answer is one step under the lock, so a call that sees an expiry has marked g expired
+// before any other call can judge g without it.
 
 import (
 	"context"
@@ -42,16 +44,18 @@ type authTransport struct {
 	dead    uint64 // newest generation known to have expired
 	session *Session
 	sticky  error          // a refused login or an unavailable account: every call gets it
-	busy    map[uint64]int // attempts under way, by generation
-	settled chan struct{}  // closed (and replaced) whenever an attempt ends
+	holders map[uint64]int // calls holding each generation
+	judging map[uint64]int // of those, the calls waiting to judge a 401
+	settled chan struct{}  // closed (and replaced) whenever what a 401's verdict rests on changes
 }
 
 func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	waited := false
-	if cl := callFrom(ctx); cl != nil {
-		waited = cl.attempt > 1
+	cl := callFrom(ctx)
+	if cl == nil {
+		return nil, errors.New("pulseapi: a request outside a call reached the auth layer")
 	}
+	waited := cl.attempt > 1
 	var after uint64
 	for replay := 0; ; replay++ {
 		token, gen, err := a.currentToken(ctx, after)
@@ -66,7 +70,7 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		r.Header.Set("Authorization", "Bearer "+token)
-		a.begin(gen)
+		a.hold(cl, gen)
 		resp, err := a.next.RoundTrip(r)
 		status := 0
 		if err == nil {
@@ -88,22 +92,44 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (a *authTransport) begin(gen uint64) {
+// hold makes cl a holder of generation gen, and no longer of the one it held before.
+func (a *authTransport) hold(cl *call, gen uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.busy == nil {
-		a.busy = map[uint64]int{}
+	if cl.authGen == gen {
+		return
 	}
-	a.busy[gen]++
+	if a.holders == nil {
+		a.holders, a.judging = map[uint64]int{}, map[uint64]int{}
+	}
+	a.dropLocked(cl.authGen)
+	a.holders[gen]++
+	cl.authGen = gen
+	a.notifyLocked()
 }
 
-// settle ends an attempt made with generation gen that got status (0: no answer) and says
-// whether to replay it with a newer token.
+// release ends cl's hold, when the call ends.
+func (a *authTransport) release(cl *call) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.dropLocked(cl.authGen)
+	cl.authGen = 0
+	a.notifyLocked()
+}
+
+func (a *authTransport) dropLocked(gen uint64) {
+	if gen == 0 {
+		return
+	}
+	if a.holders[gen]--; a.holders[gen] <= 0 {
+		delete(a.holders, gen)
+	}
+}
+
+// settle records the answer (status; 0 for none) to an attempt of a call holding generation
+// gen, and says whether to replay it with a newer token.
 func (a *authTransport) settle(ctx context.Context, gen uint64, status int, waited, canReplay bool) (bool, error) {
 	a.mu.Lock()
-	if a.busy[gen]--; a.busy[gen] <= 0 {
-		delete(a.busy, gen)
-	}
 	// 429 and 5xx may come before authentication: they prove nothing about the token.
 	if status != 0 && status != http.StatusUnauthorized && status != http.StatusTooManyRequests && status < 500 {
 		a.good = max(a.good, gen)
@@ -123,7 +149,8 @@ func (a *authTransport) settle(ctx context.Context, gen uint64, status int, wait
 			a.notifyLocked()
 			a.mu.Unlock()
 			return true, nil
-		case a.busy[gen] == 0:
+		case a.holders[gen]-a.judging[gen]-1 <= 0:
+			a.notifyLocked() // a call waiting on this one judges again
 			a.mu.Unlock()
 			return false, nil
 		}
@@ -131,13 +158,21 @@ func (a *authTransport) settle(ctx context.Context, gen uint64, status int, wait
 			a.settled = make(chan struct{})
 		}
 		settled := a.settled
+		a.judging[gen]++
 		a.mu.Unlock()
+		var err error
 		select {
 		case <-settled:
 		case <-ctx.Done():
-			return false, ctx.Err()
+			err = ctx.Err()
 		}
 		a.mu.Lock()
+		a.judging[gen]--
+		if err != nil {
+			a.notifyLocked()
+			a.mu.Unlock()
+			return false, err
+		}
 	}
 }
 

@@ -34,6 +34,8 @@ type call struct {
 	waited    time.Duration // between attempts
 	// tooLong is set when the server asked to wait longer than the call may.
 	tooLong *retryAfterError
+	// authGen is the token generation the call holds (see authTransport); 0 = none.
+	authGen uint64
 }
 
 type callKey struct{}

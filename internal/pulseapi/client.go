@@ -223,5 +223,6 @@ func (c *Client) do(ctx context.Context, method, path, accountID string, body, o
 			return cl.id, cl.fail(0, fmt.Errorf("encoding the request: %w", err))
 		}
 	}
+	defer c.auth.release(cl)
 	return cl.id, cl.exchange(c.http, payload, out)
 }

@@ -72,10 +72,15 @@ func (a *testAPI) seedKeys(t *testing.T, account string, n int) []int64 {
 	return a.SeedAPIKeys(account, emulator.AdminEmail, n)
 }
 
-// intercept installs h for requests whose "METHOD /path" (no query) is route; others pass.
+// intercept installs h for requests to route, a route key as the emulator names them ("GET
+// /apikeys", "DELETE /apikeys/{id}"); other requests pass.
 func (a *testAPI) intercept(route string, h func(w http.ResponseWriter, r *http.Request) bool) {
 	a.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method+" "+r.URL.Path != route {
+		path := r.URL.Path
+		if rest, ok := strings.CutPrefix(path, "/apikeys/"); ok && rest != "" {
+			path = "/apikeys/{id}"
+		}
+		if r.Method+" "+path != route {
 			return false
 		}
 		return h(w, r)

@@ -23,7 +23,7 @@ var ErrKeyReplaced = fmt.Errorf("%w: its id now names another key", ErrKeyNotFou
 
 // KeyRef names one key for its whole life: its id, with its public apiKey and creation time
 // when known (ids may be handed to another key; these never change). Zero fields are not
-// compared.
+// compared; times are compared to the second, the precision the provider's state keeps.
 type KeyRef struct {
 	ID        int64
 	APIKey    string
@@ -33,7 +33,7 @@ type KeyRef struct {
 func (r KeyRef) matches(k APIKey) bool {
 	return k.ID == r.ID &&
 		(r.APIKey == "" || k.APIKey == r.APIKey) &&
-		(r.CreatedAt.IsZero() || k.CreatedAt.IsZero() || k.CreatedAt.Truncate(time.Millisecond).Equal(r.CreatedAt.Truncate(time.Millisecond)))
+		(r.CreatedAt.IsZero() || k.CreatedAt.IsZero() || k.CreatedAt.Truncate(time.Second).Equal(r.CreatedAt.Truncate(time.Second)))
 }
 
 // ListAPIKeys lists an account's keys ("" = the default account), every page, by id.
