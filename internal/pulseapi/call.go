@@ -155,7 +155,7 @@ func (cl *call) responseError(resp *http.Response, attempts int) *Error {
 	if resp.StatusCode < 400 {
 		e.Code = "redirect not followed"
 		e.Message = fmt.Sprintf("the server redirected to %q, and the Pulse API documents no redirect, so no "+
-			"credential was sent there; check the base URL", excerpt([]byte(redact(SafeURL(resp.Header.Get("Location"))))))
+			"credential was sent there; check the base URL", redact(excerpt([]byte(redact(SafeURL(resp.Header.Get("Location")))))))
 	}
 	if cl.tooLong != nil {
 		e.Note = cl.tooLong.Error()

@@ -117,15 +117,16 @@ const maxExcerpt = 200
 
 // parseErrorBody reads an error response body: the envelope
 // {"error","message","dev_err_msg","status"} when it is one, otherwise the status text and a
-// short sanitized excerpt. It never fails. redact is applied to the raw body and again to each
-// decoded text (decoding turns an escaped secret into a raw one), always before a text is cut
-// short or its white space collapsed, so no part of a secret can survive.
+// short sanitized excerpt. It never fails. redact is applied to the raw body, again to each
+// decoded text (decoding turns an escaped secret into a raw one) before it is cut short or its
+// white space collapsed, and once more after (dropping markup may join the pieces of one).
 func parseErrorBody(status int, body []byte, redact func(string) string) (code, message, dev string) {
 	trimmed := bytes.TrimSpace([]byte(redact(string(body))))
 	if len(trimmed) == 0 {
 		return http.StatusText(status), "(empty response body)", ""
 	}
-	text := func(v any) string { return jsonText(v, redact) }
+	clean := func(s string) string { return redact(excerpt([]byte(redact(s)))) }
+	text := func(v any) string { return jsonText(v, clean) }
 	var raw any
 	if json.Unmarshal(trimmed, &raw) == nil {
 		switch v := raw.(type) {
@@ -133,36 +134,36 @@ func parseErrorBody(status int, body []byte, redact func(string) string) (code, 
 			code, message, dev = text(v["error"]), text(v["message"]), text(v["dev_err_msg"])
 			if code == "" && message == "" {
 				// Some frameworks use other keys; show the object rather than nothing.
-				return http.StatusText(status), excerpt([]byte(redact(string(trimmed)))), dev
+				return http.StatusText(status), clean(string(trimmed)), dev
 			}
 			return code, message, dev
 		case string:
-			return http.StatusText(status), excerpt([]byte(redact(v))), ""
+			return http.StatusText(status), clean(v), ""
 		}
 	}
-	return http.StatusText(status), excerpt(trimmed), ""
+	return http.StatusText(status), clean(string(trimmed)), ""
 }
 
-// jsonText renders a decoded JSON value of an envelope field as short, redacted text.
-func jsonText(v any, redact func(string) string) string {
+// jsonText renders a decoded JSON value of an envelope field as short text made by clean.
+func jsonText(v any, clean func(string) string) string {
 	switch t := v.(type) {
 	case nil, bool:
 		return ""
 	case string:
-		return excerpt([]byte(redact(t)))
+		return clean(t)
 	case float64:
 		return strconv.FormatFloat(t, 'f', -1, 64)
 	case []any:
 		parts := make([]string, 0, len(t))
 		for _, p := range t {
-			if s := jsonText(p, redact); s != "" {
+			if s := jsonText(p, clean); s != "" {
 				parts = append(parts, s)
 			}
 		}
-		return excerpt([]byte(strings.Join(parts, "; ")))
+		return clean(strings.Join(parts, "; "))
 	default:
 		b, _ := json.Marshal(t)
-		return excerpt([]byte(redact(string(b))))
+		return clean(string(b))
 	}
 }
 
