@@ -525,13 +525,14 @@ func lostCreateDetail(lost *pulseapi.CreateError) string {
 	}
 	switch {
 	case len(lost.Orphans) > 0:
-		b.WriteString(" Each key above is unusable, since nobody has its secret, and is not in the state. " +
-			"Delete it: import it (terraform import <address> <import id>) and let the next apply replace " +
-			"or destroy it, or delete it in Pulse under Settings → API Keys. Import ids:")
+		b.WriteString(" Nobody holds the secret of a key above, and it is not in the state. Either delete it in " +
+			"Pulse (Settings → API Keys) and apply again, or take it over: terraform import <address> <import id>, " +
+			"then terraform apply -replace=<address>, which makes a new key with a secret and deletes this one. " +
+			"Import ids:")
 		for _, k := range lost.Orphans {
 			fmt.Fprintf(&b, " %s/%d", lost.AccountID, k.ID)
 		}
-		b.WriteString(". Then apply again to create the key.")
+		b.WriteString(".")
 	case lost.CheckErr != nil:
 		fmt.Fprintf(&b, " Before applying again, look for the key with the pulse_api_keys data source on account %s, "+
 			"and import or delete it.", lost.AccountID)

@@ -93,6 +93,15 @@ func TestResolveSettingsErrors(t *testing.T) {
 			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("ftp://api.pulsecrm.com") }),
 			want:  []string{"Invalid Pulse base URL", "not an absolute http(s) URL"},
 		},
+		"base_url with user info is not echoed (defect 16)": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("https://user:pa55word@host/%zz") }),
+			want:  []string{"Invalid Pulse base URL", "carries credentials", `"https://***@host/%zz"`},
+		},
+		"PULSE_BASE_URL with user info": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_BASE_URL": "https://user:pa55word@api.pulsecrm.com"},
+			want:  []string{"Invalid Pulse base URL", "PULSE_BASE_URL in the environment", "carries credentials"},
+		},
 		"account_id not digits": {
 			model: config(func(m *providerModel) { withKey(m); m.AccountID = types.StringValue("acme") }),
 			want:  []string{"Invalid Pulse account id", `account_id in the provider block is "acme"`, "strings of digits"},
@@ -126,6 +135,9 @@ func TestResolveSettingsErrors(t *testing.T) {
 				if !strings.Contains(text.String(), w) {
 					t.Errorf("error text lacks %q:\n%s", w, text.String())
 				}
+			}
+			if strings.Contains(text.String(), "pa55word") {
+				t.Errorf("the error echoes user info from a URL:\n%s", text.String())
 			}
 			if strings.Contains(text.String(), "s3cret-value") {
 				t.Errorf("error text contains the secret:\n%s", text.String())
@@ -224,4 +236,38 @@ func TestResolveSettingsSources(t *testing.T) {
 			t.Errorf("MaxRetries = %d, want -1 (no retries)", got)
 		}
 	})
+}
+
+// Defect 11: with base_url set, environment is documented as ignored, yet a
+// PULSE_ENVIRONMENT=staging left in a shell failed the configuration.
+func TestDefect11_IgnoredEnvironmentIsNotValidated(t *testing.T) {
+	for name, tc := range map[string]struct {
+		model providerModel
+		env   map[string]string
+	}{
+		"base_url in the block, PULSE_ENVIRONMENT in the shell": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://127.0.0.1:8787") }),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "staging"},
+		},
+		"both from the environment": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "staging", "PULSE_BASE_URL": "http://127.0.0.1:8787"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+			if diags.HasError() {
+				t.Fatalf("an ignored environment failed the configuration: %v", diags)
+			}
+			if got := s.resolvedBaseURL(); got != "http://127.0.0.1:8787" {
+				t.Errorf("base URL = %q", got)
+			}
+		})
+	}
+	// An environment in the block still wins over PULSE_BASE_URL, so it is still checked.
+	_, diags := resolveSettings(config(func(m *providerModel) { withKey(m); m.Environment = types.StringValue("staging") }),
+		func(k string) string { return map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}[k] })
+	if !diags.HasError() {
+		t.Error("an environment in the block that is in use was not checked")
+	}
 }
