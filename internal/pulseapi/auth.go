@@ -140,8 +140,10 @@ func (a *authTransport) settle(ctx context.Context, gen uint64, status int, wait
 		return false, nil
 	}
 	for {
+		// With a refused login, the replay's token request reports it instead of this 401.
+		refused := a.sticky != nil
 		switch {
-		case a.sticky != nil, a.gen > gen, a.dead >= gen:
+		case refused, a.gen > gen, a.dead >= gen:
 			a.mu.Unlock()
 			return true, nil
 		case a.good >= gen, waited:
