@@ -140,10 +140,8 @@ func (a *authTransport) settle(ctx context.Context, gen uint64, status int, wait
 		return false, nil
 	}
 	for {
-		// With a refused login, the replay's token request reports it instead of this 401.
-		refused := a.sticky != nil
 		switch {
-		case refused, a.gen > gen, a.dead >= gen:
+		case a.refusedLocked(), a.gen > gen, a.dead >= gen:
 			a.mu.Unlock()
 			return true, nil
 		case a.good >= gen, waited:
@@ -177,6 +175,10 @@ func (a *authTransport) settle(ctx context.Context, gen uint64, status int, wait
 		}
 	}
 }
+
+// refusedLocked reports a refused login or an unavailable account: a 401 is then replayed,
+// so that the replay's token request reports that instead.
+func (a *authTransport) refusedLocked() bool { return a.sticky != nil }
 
 func (a *authTransport) notifyLocked() {
 	if a.settled != nil {
