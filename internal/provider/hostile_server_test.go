@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,8 +9,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
@@ -191,6 +195,124 @@ func TestAccHostile_lostCreateAnswer(t *testing.T) {
 					}
 					return checkOnlyKey(emu, orphan, "lost 0")
 				},
+			},
+		},
+	})
+}
+
+// Pulse answers 404 for "no access" too. A destroy whose DELETE gets a 404 that is not "API
+// key not found" fails, naming the ambiguity, and the key stays in the state; Pulse's own "API
+// key not found" (the key deleted behind Terraform's back) is a success.
+func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	config := keysConfig(baseURL, "guarded", 1)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check:  checkKeys(emu, emulator.AccountAcmeLabs, "guarded", 1),
+			},
+			{
+				PreConfig: func() {
+					emu.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+						if r.Method != http.MethodDelete {
+							return false
+						}
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusNotFound)
+						_, _ = w.Write([]byte(`{"error": "Not found", "message": "no such resource"}`))
+						return true
+					})
+				},
+				Config:      config,
+				Destroy:     true,
+				ExpectError: errorText(`this answer does not say "API key not found": the key may still exist`),
+			},
+			{
+				// The key is still there, and still in the state: nothing to plan.
+				PreConfig: func() { emu.Intercept(nil) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkKeys(emu, emulator.AccountAcmeLabs, "guarded", 1),
+			},
+			{
+				// Deleted behind Terraform's back, between the refresh and the DELETE: Pulse's
+				// own "API key not found" completes the destroy.
+				PreConfig: func() {
+					emu.Intercept(func(_ http.ResponseWriter, r *http.Request) bool {
+						if r.Method == http.MethodDelete {
+							for _, k := range emu.APIKeys(emulator.AccountAcmeLabs) {
+								emu.DeleteAPIKey(emulator.AccountAcmeLabs, k.ID)
+							}
+						}
+						return false
+					})
+				},
+				Config:  config,
+				Destroy: true,
+			},
+		},
+	})
+}
+
+// A build that lists a permission twice in a key (as a name and again as an object): the
+// resource's refresh and the pulse_api_keys data source read it as one, with no "Duplicate
+// Set Element", and the plan is empty.
+func TestAccHostile_duplicatePermissions(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	config := keysConfig(baseURL, "doubled", 1) + fmt.Sprintf(`
+data "pulse_api_keys" "all" {
+  account_id = %q
+  depends_on = [pulse_api_key.k]
+}
+`, emulator.AccountAcmeLabs)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					emu.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+						if r.Method != http.MethodGet || r.URL.Path != "/apikeys" {
+							return false
+						}
+						var items []map[string]any
+						for _, k := range emu.APIKeys(emulator.AccountAcmeLabs) {
+							perms := []any{}
+							for _, p := range k.Permissions {
+								perms = append(perms, p, map[string]any{"permission": p}, p)
+							}
+							items = append(items, map[string]any{
+								"id": k.ID, "description": k.Description, "apiKey": k.APIKey, "lastFourOfSecret": k.Secret[len(k.Secret)-4:],
+								"permissions": perms, "expiresAt": nil,
+								"createdAt": k.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
+								"updatedAt": k.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z"),
+							})
+						}
+						w.Header().Set("Content-Type", "application/json")
+						_ = json.NewEncoder(w).Encode(map[string]any{"data": items, "total": len(items), "pageCount": 1})
+						return true
+					})
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.pulse_api_keys.all", tfjsonpath.New("api_keys").AtSliceIndex(0).AtMapKey("permissions"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("readData")})),
+				},
+			},
+			{
+				PreConfig: func() { emu.Intercept(nil) },
+				Config:    config,
 			},
 		},
 	})
