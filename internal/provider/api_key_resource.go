@@ -73,7 +73,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "What the key is for. Updated in place.",
 				Required:            true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or blank: say what the key is for"),
+					notBlankValidator{hint: `say what the key is for, such as description = "CI deployer"`},
 				},
 			},
 			"permissions": schema.SetAttribute{
@@ -84,7 +84,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				ElementType: types.StringType,
 				Required:    true,
 				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
+					notEmptySetValidator{hint: `grant at least one permission, such as permissions = ["readData"]; ` +
+						`the pulse_permissions data source lists those an account can grant`},
 					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
 						"must be a permission name, such as readApplications, without spaces")),
 				},

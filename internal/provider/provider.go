@@ -81,6 +81,13 @@ func (p *pulseProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"`environment` set in the provider block.",
 				Optional: true,
 			},
+			"allow_insecure_http": schema.BoolAttribute{
+				MarkdownDescription: "Allow an `http://` `base_url` on a host that is not this machine. Off by default, " +
+					"because plain HTTP carries the API secret or password, and every session token, unencrypted to " +
+					"anyone on the network path. Set it only for a private network you trust; use `https://` anywhere " +
+					"else. The loopback address (the emulator) never needs it.",
+				Optional: true,
+			},
 			"account_id": schema.StringAttribute{
 				MarkdownDescription: "The account (a string of digits) that resources and data sources act on when they " +
 					"do not name one. Must be one of the session's accounts. Defaults to the session's primary account. " +
@@ -206,6 +213,7 @@ type providerModel struct {
 	Password             types.String  `tfsdk:"password"`
 	Environment          types.String  `tfsdk:"environment"`
 	BaseURL              types.String  `tfsdk:"base_url"`
+	AllowInsecureHTTP    types.Bool    `tfsdk:"allow_insecure_http"`
 	AccountID            types.String  `tfsdk:"account_id"`
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	RequestTimeout       types.String  `tfsdk:"request_timeout"`

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -125,6 +126,12 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 			addSettingError(&diags, s.baseURL, "Invalid Pulse base URL",
 				fmt.Sprintf("%s is %q, which is not an absolute http(s) URL. Write it with its scheme and host, "+
 					"such as https://api.pulsecrm.com or http://127.0.0.1:8787.", s.baseURL.where(), shown))
+		case u.Scheme == "http" && !isLoopback(u.Hostname()) && !m.AllowInsecureHTTP.ValueBool() && !m.AllowInsecureHTTP.IsUnknown():
+			addSettingError(&diags, s.baseURL, "Unencrypted Pulse base URL",
+				fmt.Sprintf("%s is %q: plain HTTP would carry the API secret or password, and every session token, "+
+					"unencrypted to %s and anyone on the way. Use https://, or, on a private network you trust, set "+
+					"allow_insecure_http = true in the provider block. (Loopback addresses, such as the emulator's "+
+					"http://127.0.0.1:8787, need neither.)", s.baseURL.where(), shown, u.Hostname()))
 		}
 	}
 
@@ -218,6 +225,15 @@ func addSettingError(diags *diag.Diagnostics, s setting, summary, detail string)
 		return
 	}
 	diags.AddAttributeError(path.Root(s.attr), summary, detail)
+}
+
+// isLoopback reports whether host names this machine: traffic to it never leaves it.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // environmentOverridden reports whether a base_url set in the block, or in PULSE_BASE_URL

@@ -102,6 +102,15 @@ func TestResolveSettingsErrors(t *testing.T) {
 			env:   map[string]string{"PULSE_BASE_URL": "https://user:pa55word@api.pulsecrm.com"},
 			want:  []string{"Invalid Pulse base URL", "PULSE_BASE_URL in the environment", "carries credentials"},
 		},
+		"plain http to another host (issue 15)": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://10.1.2.3:8080") }),
+			want:  []string{"Unencrypted Pulse base URL", `base_url in the provider block is "http://10.1.2.3:8080"`, "allow_insecure_http = true", "https://"},
+		},
+		"plain http from PULSE_BASE_URL": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_BASE_URL": "http://pulse.internal.example"},
+			want:  []string{"Unencrypted Pulse base URL", "PULSE_BASE_URL in the environment", "pulse.internal.example"},
+		},
 		"account_id not digits": {
 			model: config(func(m *providerModel) { withKey(m); m.AccountID = types.StringValue("acme") }),
 			want:  []string{"Invalid Pulse account id", `account_id in the provider block is "acme"`, "strings of digits"},
@@ -269,5 +278,27 @@ func TestDefect11_IgnoredEnvironmentIsNotValidated(t *testing.T) {
 		func(k string) string { return map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}[k] })
 	if !diags.HasError() {
 		t.Error("an environment in the block that is in use was not checked")
+	}
+}
+
+// Issue 15: plain HTTP is refused where it would leave the machine, and allowed to loopback
+// or with the explicit opt-in.
+func TestPlainHTTPAllowedOnlyLocallyOrByOptIn(t *testing.T) {
+	for name, m := range map[string]providerModel{
+		"loopback address": config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://127.0.0.1:8787") }),
+		"localhost":        config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://localhost:8787") }),
+		"IPv6 loopback":    config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://[::1]:8787") }),
+		"opted in": config(func(m *providerModel) {
+			withKey(m)
+			m.BaseURL = types.StringValue("http://10.1.2.3:8080")
+			m.AllowInsecureHTTP = types.BoolValue(true)
+		}),
+		"https anywhere": config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("https://10.1.2.3:8443") }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, diags := resolveSettings(m, func(string) string { return "" }); diags.HasError() {
+				t.Errorf("refused: %v", diags)
+			}
+		})
 	}
 }
