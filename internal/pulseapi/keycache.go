@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // keyCache is what the client knows of one account's keys.
@@ -95,7 +96,10 @@ func (c *Client) keyListing(ctx context.Context, header, key string, want freshn
 func (c *Client) nextListing() uint64 { return c.listings.Load() + 1 }
 
 func (c *Client) fetchKeys(ctx context.Context, header, key string) (*keyListing, error) {
-	var requestID string
+	var (
+		mu        sync.Mutex // pages are fetched in parallel
+		requestID string
+	)
 	keys, verified, err := readList("the API key list of account "+key, func(n int) (page[APIKey], error) {
 		var p page[APIKey]
 		id, err := c.do(ctx, http.MethodGet, fmt.Sprintf("/apikeys?page=%d&limit=%d", n, pageSize), header, nil,
@@ -103,7 +107,9 @@ func (c *Client) fetchKeys(ctx context.Context, header, key string) (*keyListing
 				p, err = decodeKeyPage(data)
 				return err
 			})
+		mu.Lock()
 		requestID = id
+		mu.Unlock()
 		return p, err
 	}, func(k APIKey) string { return strconv.FormatInt(k.ID, 10) })
 	if err != nil {

@@ -6,7 +6,7 @@ package pulseapi
 // never seen. Hence:
 //
 //   - A list that gives counts (the wrapper's total and pageCount) is read until they are
-//     reached, and checked: the counts the same on every page, no id twice, as many ids as
+//     reached (the pages after the first in parallel when their number is known), and checked: the counts the same on every page, no id twice, as many ids as
 //     the total. A list that fails the check is read again, up to listingAttempts times.
 //   - A list that gives no counts (the bare array) is read on until an empty page: a short
 //     page may be the server's cap, not the end. Its pages cannot be checked, so a listing of
@@ -17,12 +17,18 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 )
 
 const (
+	// pageSize is what a listing asks for: the API documents no maximum page size.
 	pageSize        = 100
 	maxPages        = 10_000 // a guard against a server that never stops paging
 	listingAttempts = 3
+	// pagesInFlight bounds the pages of one listing fetched at once. They still go through
+	// the client-side rate limit, like every request.
+	pagesInFlight = 4
 )
 
 // ErrListingChanged is wrapped by the error of a listing that changed while it was read,
@@ -50,6 +56,74 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 	if err != nil {
 		return nil, false, err
 	}
+	if first.Counted {
+		return readCounted(first, fetch, id)
+	}
+	return readToEmptyPage(first, fetch, id)
+}
+
+// readCounted reads the pages after first, which gave the counts. With a page count, the
+// pages are fetched pagesInFlight at a time (at real network latency a listing of 10,000 keys
+// is 100 round trips otherwise) and put back in order; without one, one after another until
+// the total is reached. Either way the result is checked against first's counts.
+func readCounted[T any](first page[T], fetch func(n int) (page[T], error), id func(T) string) ([]T, bool, error) {
+	var pages []page[T]
+	if first.Pages > 0 {
+		if first.Pages > maxPages {
+			return nil, false, fmt.Errorf("the server announced %d pages, more than the %d a list may have", first.Pages, maxPages)
+		}
+		pages = make([]page[T], first.Pages-1)
+		var g errgroup.Group
+		g.SetLimit(pagesInFlight)
+		for i := range pages {
+			g.Go(func() (err error) {
+				pages[i], err = fetch(i + 2)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, false, err
+		}
+	} else {
+		for n, count := 2, len(first.Items); count < first.Total; n++ {
+			if n > maxPages {
+				return nil, false, fmt.Errorf("the list did not reach its total within %d pages", maxPages)
+			}
+			p, err := fetch(n)
+			if err != nil {
+				return nil, false, err
+			}
+			if len(p.Items) == 0 {
+				return nil, false, errInconsistent // it ended before its total
+			}
+			pages = append(pages, p)
+			count += len(p.Items)
+		}
+	}
+
+	all, seen := make([]T, 0, max(first.Total, len(first.Items))), map[string]bool{}
+	for _, p := range append([]page[T]{first}, pages...) {
+		if p.Pages != first.Pages || p.Total != first.Total || (len(p.Items) == 0 && first.Total > 0) {
+			return nil, false, errInconsistent
+		}
+		for _, item := range p.Items {
+			if k := id(item); seen[k] {
+				return nil, false, errInconsistent
+			} else {
+				seen[k] = true
+			}
+			all = append(all, item)
+		}
+	}
+	if first.Total > 0 && len(all) != first.Total {
+		return nil, false, errInconsistent
+	}
+	return all, first.Total > 0 || first.Pages == 0, nil
+}
+
+// readToEmptyPage reads a list that gives no counts, one page after another until an empty
+// one. Its pages cannot be checked against a total.
+func readToEmptyPage[T any](first page[T], fetch func(n int) (page[T], error), id func(T) string) ([]T, bool, error) {
 	var all []T
 	seen := map[string]bool{}
 	add := func(items []T) bool {
@@ -66,32 +140,6 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 	if !add(first.Items) {
 		return nil, false, errInconsistent
 	}
-
-	if first.Counted {
-		more := func(n int) bool {
-			if first.Pages > 0 {
-				return n <= first.Pages
-			}
-			return len(all) < first.Total
-		}
-		for n := 2; more(n); n++ {
-			if n > maxPages {
-				return nil, false, fmt.Errorf("the server announced more than %d pages", maxPages)
-			}
-			p, err := fetch(n)
-			if err != nil {
-				return nil, false, err
-			}
-			if p.Pages != first.Pages || p.Total != first.Total || len(p.Items) == 0 || !add(p.Items) {
-				return nil, false, errInconsistent
-			}
-		}
-		if first.Total > 0 && len(all) != first.Total {
-			return nil, false, errInconsistent
-		}
-		return all, first.Total > 0 || first.Pages == 0, nil
-	}
-
 	for n, last := 2, first.Items; len(last) > 0; n++ {
 		if n > maxPages {
 			return nil, false, fmt.Errorf("the list did not end within %d pages", maxPages)
