@@ -68,7 +68,9 @@ func (v notEmptySetValidator) Description(_ context.Context) string {
 	return "set must not be empty"
 }
 
-func (v notEmptySetValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v notEmptySetValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v notEmptySetValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || len(req.ConfigValue.Elements()) > 0 {
