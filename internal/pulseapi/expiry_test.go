@@ -91,10 +91,16 @@ func TestUnauthorizedRightAfterLoginIsFinal(t *testing.T) {
 }
 
 // A token that expires while a call waits to retry: the retry gets a 401, and the call logs
-// in again and replays, whether or not the token had been accepted before.
+// in again and replays, whether or not the token had been accepted before (the old
+// TestExpiryBeforeFirstAcceptedRequest is the second case: a fresh token whose first answers
+// are 503s may expire before any request is accepted with it).
 func TestExpiryDuringRetries(t *testing.T) {
 	for _, proven := range []bool{true, false} {
-		t.Run(fmt.Sprintf("token accepted before %v", proven), func(t *testing.T) {
+		name := "after an accepted request"
+		if !proven {
+			name = "before any accepted request"
+		}
+		t.Run(name, func(t *testing.T) {
 			a := newTestAPI(t)
 			c := a.client(t, nil)
 			ctx := context.Background()
