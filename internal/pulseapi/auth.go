@@ -200,15 +200,23 @@ func (a *authTransport) currentToken(ctx context.Context, after uint64) (string,
 		case usable:
 			return token, gen, nil
 		}
-		if _, err := sharedDo(ctx, &a.c.flights, "login", a.login); err != nil {
+		login := func(ctx context.Context) (struct{}, error) { return a.login(ctx, gen) }
+		if _, err := sharedDo(ctx, &a.c.flights, "login", login); err != nil {
 			return "", 0, err
 		}
 	}
 }
 
 // login sends POST /auth/login through the retry policy and the layers below this one, and
-// records the outcome.
-func (a *authTransport) login(ctx context.Context) (struct{}, error) {
+// records the outcome. seen is the generation its caller found unusable: a login that ended
+// since then (its flight over before this one began) makes this one needless.
+func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error) {
+	a.mu.Lock()
+	needless := a.gen != seen || a.sticky != nil
+	a.mu.Unlock()
+	if needless {
+		return struct{}{}, nil // the callers look again, at the newer token or the refusal
+	}
 	c := a.c
 	body, what := map[string]string{"apiKey": c.cfg.APIKey, "apiSecret": c.cfg.APISecret}, "API key or secret"
 	if c.AuthMethod() == "password" {

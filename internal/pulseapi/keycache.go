@@ -74,6 +74,14 @@ func (c *Client) keyListing(ctx context.Context, header, key string, want freshn
 	c.cacheMu.Unlock()
 
 	return sharedDo(ctx, &c.flights, fmt.Sprintf("GET /apikeys %s #%d", key, n), func(ctx context.Context) (*keyListing, error) {
+		// A caller that chose listing n while it ran may reach the single-flight after it
+		// ended: the listing kept since then, n or a later one, is its answer.
+		c.cacheMu.Lock()
+		done := e.listing
+		c.cacheMu.Unlock()
+		if done != nil && done.number >= n {
+			return done, nil
+		}
 		l, err := c.fetchKeys(ctx, header, key)
 		c.cacheMu.Lock()
 		defer c.cacheMu.Unlock()
