@@ -175,6 +175,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 	if created.AccountID == "" {
 		created.AccountID = key
 	}
+	c.madeKey(key, created.ID)
 	return created, nil
 }
 
