@@ -60,6 +60,26 @@ func TestReview_LostCreateSparesKeysThisClientMade(t *testing.T) {
 // With no listing made before it (the usual case: the apply's first write), a lost create
 // took every recent key with the same description for its own: another configuration's key,
 // made a minute earlier, was named an orphan to delete.
+func TestReview_LostCreateWithoutEarlierListing(t *testing.T) {
+	a := newTestAPI(t)
+	c := a.client(t, nil)
+	in := APIKeyInput{Description: "ci deployer", Permissions: []string{"readData"}}
+	other, _, _ := a.AddAPIKey(primaryID, emulator.AdminEmail, in.Permissions, in.Description)
+	orphan := loseNextCreate(a, in)
+	_, err := c.CreateAPIKey(context.Background(), "", in)
+	var lost *CreateError
+	if !errors.As(err, &lost) {
+		t.Fatalf("error = %v, want a CreateError", err)
+	}
+	if len(lost.Orphans) != 1 || lost.Orphans[0].ID != orphan() {
+		ids := []int64{}
+		for _, k := range lost.Orphans {
+			ids = append(ids, k.ID)
+		}
+		t.Errorf("orphans = %v, want only key %d (not %d, another's, made before the request)", ids, orphan(), other)
+	}
+}
+
 // A configured account the credentials cannot reach is a final answer, yet a GET naming an
 // account went through the retry policy as a connection error: MaxRetries backoffs (half a
 // minute with the defaults) before every such call failed.
