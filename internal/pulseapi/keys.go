@@ -155,7 +155,16 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 	if err != nil {
 		return nil, err
 	}
-	before, sent := c.knownIDs(key), time.Now()
+	before := c.knownIDs(key)
+	if before == nil {
+		// A lost answer is told apart from the keys that were already there only by a listing
+		// from before the request: take one (once per account; any will do, with madeKey).
+		// Without it, the create goes ahead and a lost answer's report is less sure.
+		if _, err := c.keyListing(ctx, header, key, freshness{stale: true}); err == nil {
+			before = c.knownIDs(key)
+		}
+	}
+	sent := time.Now()
 	c.wrote(key)
 	var created *APIKey
 	_, err = c.do(ctx, http.MethodPost, "/apikeys", header, newKeyBody(in), func(data []byte) (err error) {
