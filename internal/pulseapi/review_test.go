@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -83,6 +84,20 @@ func TestReview_LostCreateWithoutEarlierListing(t *testing.T) {
 // A configured account the credentials cannot reach is a final answer, yet a GET naming an
 // account went through the retry policy as a connection error: MaxRetries backoffs (half a
 // minute with the defaults) before every such call failed.
+func TestReview_UnavailableAccountIsNotRetried(t *testing.T) {
+	a := newTestAPI(t)
+	log := &captureLogger{}
+	c := a.client(t, func(cfg *Config) { cfg.AccountID = globexID; cfg.Logger = log })
+	_, err := c.ListAPIKeys(context.Background(), primaryID)
+	var acc *AccountError
+	if !errors.As(err, &acc) {
+		t.Fatalf("error = %v, want an AccountError", err)
+	}
+	if strings.Contains(log.text(), "retrying") {
+		t.Errorf("the call was retried after the account was found unavailable:\n%s", log.text())
+	}
+}
+
 // PATCH and DELETE are documented to answer {"success": true}, and checkSuccess says it
 // accepts any body but {"success": false}; yet an empty 204 or 200 (a proxy, another build)
 // failed a delete or an update that Pulse had done.
