@@ -101,6 +101,25 @@ func TestReview_UnavailableAccountIsNotRetried(t *testing.T) {
 // PATCH and DELETE are documented to answer {"success": true}, and checkSuccess says it
 // accepts any body but {"success": false}; yet an empty 204 or 200 (a proxy, another build)
 // failed a delete or an update that Pulse had done.
+func TestReview_EmptyAnswerToAWriteIsSuccess(t *testing.T) {
+	for _, status := range []int{http.StatusNoContent, http.StatusOK} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			a := newTestAPI(t)
+			c := a.client(t, nil)
+			id, _, _ := a.AddAPIKey(primaryID, emulator.AdminEmail, []string{"readData"}, "kept")
+			a.FailNext("PATCH /apikeys/{id}", 1, emulator.Fault{Status: status, EmptyBody: true})
+			a.FailNext("DELETE /apikeys/{id}", 1, emulator.Fault{Status: status, EmptyBody: true})
+			in := APIKeyInput{Description: "kept", Permissions: []string{"readData"}}
+			if err := c.UpdateAPIKey(context.Background(), "", id, in); err != nil {
+				t.Errorf("UpdateAPIKey = %v, want success", err)
+			}
+			if err := c.DeleteAPIKey(context.Background(), "", id); err != nil {
+				t.Errorf("DeleteAPIKey = %v, want success", err)
+			}
+		})
+	}
+}
+
 // The forms a secret takes outside Go: JavaScript's encodeURIComponent (which leaves !'()*
 // as they are), lower-case percent escapes, and the HTML entities of common escapers (&quot;
 // &#x27; &apos;). A password with such characters showed through in each.
