@@ -206,7 +206,7 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 	}
 	c.wrote(key)
 	defer c.wrote(key)
-	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, checkSuccess)
+	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, anyBody(checkSuccess))
 	var e *Error
 	if errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
 		if strings.EqualFold(strings.TrimSpace(e.Code), "API key not found") {
@@ -219,7 +219,8 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 	return err
 }
 
-// checkSuccess accepts any body but an explicit {"success": false}.
+// checkSuccess accepts any body but an explicit {"success": false}: an empty 204 or 200 (a
+// proxy, another build) is a write done.
 func checkSuccess(data []byte) error {
 	var r struct {
 		Success *bool `json:"success"`
