@@ -123,6 +123,31 @@ func TestReview_EmptyAnswerToAWriteIsSuccess(t *testing.T) {
 // The forms a secret takes outside Go: JavaScript's encodeURIComponent (which leaves !'()*
 // as they are), lower-case percent escapes, and the HTML entities of common escapers (&quot;
 // &#x27; &apos;). A password with such characters showed through in each.
+func TestReview_SecretInForeignEncodings(t *testing.T) {
+	const password = `Pa$$w0rd!"quoted'(x)*`
+	for name, form := range map[string]string{
+		"encodeURIComponent": `Pa%24%24w0rd!%22quoted'(x)*`,
+		"lower-case escapes": `Pa%24%24w0rd%21%22quoted%27%28x%29%2a`,
+		"escape-html":        `Pa$$w0rd!&quot;quoted&#39;(x)*`,
+		"hex entities":       `Pa$$w0rd!&#x22;quoted&#x27;(x)*`,
+		"named entities":     `Pa$$w0rd!&quot;quoted&apos;(x)*`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := newTestAPI(t)
+			c := a.client(t, func(cfg *Config) { passwordLogin(cfg); cfg.Password = password })
+			a.script("POST /auth/login", 1, http.StatusUnauthorized, nil,
+				`{"error": "Invalid email or password", "message": "see /login?password=`+form+`"}`)
+			_, err := c.Session(context.Background())
+			if err == nil {
+				t.Fatal("the login succeeded")
+			}
+			if strings.Contains(err.Error(), "w0rd") {
+				t.Errorf("the error shows the password in the %s form", name)
+			}
+		})
+	}
+}
+
 // The time a call waits in the client-side queue is part of the MaxRetryWait it may wait in
 // all, yet it was not counted: a call that queued for most of its budget still waited out a
 // Retry-After as long as the whole budget.
