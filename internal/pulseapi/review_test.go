@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
@@ -151,3 +152,18 @@ func TestReview_SecretInForeignEncodings(t *testing.T) {
 // The time a call waits in the client-side queue is part of the MaxRetryWait it may wait in
 // all, yet it was not counted: a call that queued for most of its budget still waited out a
 // Retry-After as long as the whole budget.
+func TestReview_QueueTimeCountsTowardsMaxRetryWait(t *testing.T) {
+	a := newTestAPI(t)
+	c := a.client(t, func(cfg *Config) { cfg.RequestsPerSecond = 0.2; cfg.MaxRetryWait = 6 * time.Second })
+	if _, err := c.Session(context.Background()); err != nil { // spends the bucket: the next call queues ~5 s
+		t.Fatal(err)
+	}
+	a.script("GET /permissions", 1, http.StatusTooManyRequests, map[string]string{"Retry-After": "3"}, `{}`)
+	_, err := c.ListPermissions(context.Background(), "")
+	if err == nil || !strings.Contains(err.Error(), "the server asked to wait 3s") {
+		t.Errorf("error = %v, want the 3 s asked for refused: about 1 s of the budget was left after the queue", err)
+	}
+	if n := a.Count("GET /permissions"); n != 1 {
+		t.Errorf("GET /permissions sent %d times, want 1", n)
+	}
+}
