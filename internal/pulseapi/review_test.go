@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -165,5 +166,30 @@ func TestReview_QueueTimeCountsTowardsMaxRetryWait(t *testing.T) {
 	}
 	if n := a.Count("GET /permissions"); n != 1 {
 		t.Errorf("GET /permissions sent %d times, want 1", n)
+	}
+}
+
+// A wrapper whose counts contradict its own first page (a pageCount or total of 0 beside a
+// page of keys) was trusted as complete and checked: the keys on later pages were judged gone
+// on the word of one listing, and Read would drop them from state.
+func TestReview_CountsThatContradictThePage(t *testing.T) {
+	for _, counts := range []string{`"pageCount": 0`, `"total": 0`, `"total": 0, "pageCount": 0`} {
+		t.Run(counts, func(t *testing.T) {
+			a := newTestAPI(t)
+			c := a.client(t, nil)
+			key := func(id int) string {
+				return `{"id": ` + strconv.Itoa(id) + `, "description": "d", "apiKey": "apiKey-` + strconv.Itoa(id) +
+					`", "permissions": ["readData"], "createdAt": "2025-02-11T03:45:04.853Z"}`
+			}
+			pages := map[string]string{"1": key(1) + ", " + key(2), "2": key(3)} // a server that caps pages at 2
+			a.intercept("GET /apikeys", func(w http.ResponseWriter, r *http.Request) bool {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"data": [` + pages[r.URL.Query().Get("page")] + `], ` + counts + `}`))
+				return true
+			})
+			if _, err := c.GetAPIKey(context.Background(), "", 3); err != nil {
+				t.Errorf("GetAPIKey(3) = %v: a key on page 2 was taken for gone", err)
+			}
+		})
 	}
 }
