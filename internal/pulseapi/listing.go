@@ -67,6 +67,11 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 		return nil, false, errInconsistent
 	}
 
+	// Counts of nothing beside a page of items count nothing (a build that leaves them 0): such
+	// a list is read as one without counts, to an empty page, and not trusted alone.
+	if first.Counted && first.Pages == 0 && first.Total == 0 && len(first.Items) > 0 {
+		first.Counted = false
+	}
 	if first.Counted {
 		more := func(n int) bool {
 			if first.Pages > 0 {
