@@ -193,3 +193,20 @@ func TestReview_CountsThatContradictThePage(t *testing.T) {
 		})
 	}
 }
+
+// Defect 5's test derives the forms it plants from encodings, the code under test, so it
+// passes whatever forms encodings loses (with only the raw form, too). These are written by
+// hand: Go's and JavaScript's JSON escaping, a query escape, and HTML escaping of oddSecret.
+func TestReview_Defect05FormsByHand(t *testing.T) {
+	for _, form := range []string{
+		`s3cr\"et\\with\u003ctag\u003e\u0026amp;\ttab-ü-😀-0123456789`,
+		`s3cr\"et\\with<tag>&amp;\ttab-ü-😀-0123456789`,
+		`s3cr%22et%5Cwith%3Ctag%3E%26amp%3B%09tab-%C3%BC-%F0%9F%98%80-0123456789`,
+		"s3cr&#34;et\\with&lt;tag&gt;&amp;amp;\ttab-ü-😀-0123456789",
+	} {
+		code, msg, dev := parseErrorBody(401, []byte(`{"detail": {"echo": "got `+form+`"}}`), NewSecrets(oddSecret).Redact)
+		if text := code + msg + dev; strings.Contains(text, "0123456789") || strings.Contains(text, "s3cr") {
+			t.Errorf("a form of the secret shows: %s", text)
+		}
+	}
+}
