@@ -49,10 +49,12 @@ func TestHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := seen.all()
-	if len(reqs) != 6 { // login, 2 attempts, 1, the admin's one page of accounts, create
+	// login, 2 attempts, 1, the admin's one page of accounts, the listing a first create takes
+	// (to tell a lost answer's key from those already there), create
+	if len(reqs) != 7 {
 		t.Fatalf("requests = %d", len(reqs))
 	}
-	login, retry1, retry2, named, accounts, create := reqs[0], reqs[1], reqs[2], reqs[3], reqs[4], reqs[5]
+	login, retry1, retry2, named, accounts, listing, create := reqs[0], reqs[1], reqs[2], reqs[3], reqs[4], reqs[5], reqs[6]
 	for _, r := range reqs {
 		h := r.header
 		if h.Get("User-Agent") != "terraform-provider-pulse/test" || h.Get("Accept") != "application/json" ||
@@ -74,17 +76,18 @@ func TestHeaders(t *testing.T) {
 		t.Error("a retry changed the x-pulse-id")
 	}
 	ids := map[string]bool{}
-	for _, r := range []recorded{login, retry1, named, accounts, create} {
+	for _, r := range []recorded{login, retry1, named, accounts, listing, create} {
 		ids[r.header.Get("x-pulse-id")] = true
 	}
-	if len(ids) != 5 {
+	if len(ids) != 6 {
 		t.Error("x-pulse-id reused across calls")
 	}
 	if !strings.HasPrefix(retry1.header.Get("Authorization"), "Bearer ") {
 		t.Error("no Bearer token on a call")
 	}
 	if retry1.header.Get("X-Account-ID") != secondID || named.header.Get("X-Account-ID") != primaryID ||
-		create.header.Get("X-Account-ID") != secondID || accounts.header.Get("X-Account-ID") != "" {
+		create.header.Get("X-Account-ID") != secondID || listing.header.Get("X-Account-ID") != secondID ||
+		accounts.header.Get("X-Account-ID") != "" {
 		t.Errorf("X-Account-ID: configured %q, named %q, create %q, accounts %q", retry1.header.Get("X-Account-ID"),
 			named.header.Get("X-Account-ID"), create.header.Get("X-Account-ID"), accounts.header.Get("X-Account-ID"))
 	}

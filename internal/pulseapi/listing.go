@@ -56,6 +56,11 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 	if err != nil {
 		return nil, false, err
 	}
+	// Counts of nothing beside a page of items count nothing (a build that leaves them 0): such
+	// a list is read as one without counts, to an empty page, and not trusted alone.
+	if first.Counted && first.Pages == 0 && first.Total == 0 && len(first.Items) > 0 {
+		first.Counted = false
+	}
 	if first.Counted {
 		return readCounted(first, fetch, id)
 	}

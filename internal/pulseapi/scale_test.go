@@ -96,8 +96,9 @@ func TestConcurrentReadsShareOneListing(t *testing.T) {
 
 // While reads keep the account's listing busy, every read that starts after a write
 // returns sees the write: it neither joins a listing begun before the write nor gets one
-// stored from before it.
-func TestReadAfterWriteIsFreshUnderLoad(t *testing.T) {
+// stored from before it. Defect 13: against the old hand-written fake this test raced (the
+// fake encoded shared maps outside its lock); it now runs against the emulator under -race.
+func TestDefect13_ReadAfterWriteIsFreshUnderLoad(t *testing.T) {
 	a := newTestAPI(t)
 	a.seedKeys(t, primaryID, 50)
 	// Each listing answers with the keys as they were when it arrived, a little later, so

@@ -56,7 +56,7 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 // Calls that queue longer than RequestTimeout still succeed: waiting one's turn is not an
 // attempt (defect 7 has its own regression test). This replaces the old test's arrival gaps,
 // which scheduling compressed (defect 13).
-func TestRateLimiter(t *testing.T) {
+func TestDefect13_RateLimiterWithoutArrivalGaps(t *testing.T) {
 	const perSecond, calls = 20, 10
 	a := newTestAPI(t)
 	start := time.Now()
