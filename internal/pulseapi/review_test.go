@@ -197,7 +197,7 @@ func TestReview_CountsThatContradictThePage(t *testing.T) {
 // Defect 5's test derives the forms it plants from encodings, the code under test, so it
 // passes whatever forms encodings loses (with only the raw form, too). These are written by
 // hand: Go's and JavaScript's JSON escaping, a query escape, and HTML escaping of oddSecret.
-func TestReview_Defect05FormsByHand(t *testing.T) {
+func TestDefect05_FormsWrittenByHand(t *testing.T) {
 	for _, form := range []string{
 		`s3cr\"et\\with\u003ctag\u003e\u0026amp;\ttab-ü-😀-0123456789`,
 		`s3cr\"et\\with<tag>&amp;\ttab-ü-😀-0123456789`,
