@@ -192,7 +192,6 @@ func TestDefect04_BareArrayPageCap(t *testing.T) {
 	}
 }
 
-
 // oddSecret holds every character that an encoding changes: a quote, a backslash, markup, an
 // ampersand, a tab, a non-ASCII letter and an emoji.
 const oddSecret = "s3cr\"et\\with<tag>&amp;\ttab-ü-😀-0123456789"
