@@ -21,29 +21,17 @@ func TestLoginOnceUnderConcurrency(t *testing.T) {
 	// Slow answers keep the login in flight while the callers arrive.
 	a.SetLatency(20 * time.Millisecond)
 	c := a.client(t, nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 50)
-	for i := range 50 {
-		wg.Go(func() {
-			var err error
-			switch i % 3 {
-			case 0:
-				_, err = c.Session(context.Background())
-			case 1:
-				_, err = c.ListPermissions(context.Background(), "")
-			default:
-				_, err = c.ListAPIKeys(context.Background(), secondID)
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	noErrors(t, concurrently(50, func(i int) (err error) {
+		switch i % 3 {
+		case 0:
+			_, err = c.Session(context.Background())
+		case 1:
+			_, err = c.ListPermissions(context.Background(), "")
+		default:
+			_, err = c.ListAPIKeys(context.Background(), secondID)
 		}
-	}
+		return err
+	}))
 	if n := a.Logins(); n != 1 {
 		t.Fatalf("logins = %d, want 1", n)
 	}
@@ -112,18 +100,12 @@ func TestLoginRefusedIsSticky(t *testing.T) {
 			a := newTestAPI(t)
 			a.SetLatency(10 * time.Millisecond)
 			c := a.client(t, tt.mod)
-			var wg sync.WaitGroup
-			errs := make(chan error, 30)
-			for range 30 {
-				wg.Go(func() {
-					_, err := c.ListAPIKeys(context.Background(), secondID)
-					errs <- err
-				})
-			}
-			wg.Wait()
-			close(errs)
+			errs := concurrently(30, func(int) error {
+				_, err := c.ListAPIKeys(context.Background(), secondID)
+				return err
+			})
 			var first string
-			for err := range errs {
+			for _, err := range errs {
 				if err == nil {
 					t.Fatal("a call succeeded with wrong credentials")
 				}
@@ -201,18 +183,12 @@ func TestReloginRefused(t *testing.T) {
 	if !a.DeleteAPIKey(primaryID, bootstrapKeyID(t, a)) {
 		t.Fatal("the bootstrap key was not deleted")
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 10)
-	for i := range 10 {
-		wg.Go(func() {
-			// Account listings are not shared, so each call meets the 401 on its own.
-			_, err := c.ListAccounts(ctx, AccountFilter{Name: fmt.Sprint(i)})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	errs := concurrently(10, func(i int) error {
+		// Account listings are not shared, so each call meets the 401 on its own.
+		_, err := c.ListAccounts(ctx, AccountFilter{Name: fmt.Sprint(i)})
+		return err
+	})
+	for _, err := range errs {
 		if !IsUnauthorized(err) || !strings.Contains(err.Error(), "invalid API key or secret for ") {
 			t.Fatalf("err = %v", err)
 		}

@@ -305,23 +305,10 @@ func TestDefect07_RateLimitQueuesInsteadOfFailing(t *testing.T) {
 	a := newTestAPI(t)
 	c := a.client(t, func(cfg *Config) { cfg.RequestsPerSecond = 4; cfg.RequestTimeout = 500 * time.Millisecond })
 	const calls = 8 // about 2 s of queue at 4 per second: four times the request timeout
-	var wg sync.WaitGroup
-	errs := make(chan error, calls)
-	for range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.ListAccounts(context.Background(), AccountFilter{})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("a queued call failed: %v", err)
-		}
-	}
+	noErrors(t, concurrently(calls, func(int) error {
+		_, err := c.ListAccounts(context.Background(), AccountFilter{})
+		return err
+	}))
 }
 
 // Defect 7: a queue longer than the whole time a call may wait fails at once, and says why.

@@ -49,22 +49,11 @@ func TestReloginOnExpiryConcurrent401s(t *testing.T) {
 		return false
 	})
 
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Go(func() {
-			// Account listings are not shared, so each call makes its own request.
-			_, err := c.ListAccounts(ctx, AccountFilter{Name: fmt.Sprint(i)})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	noErrors(t, concurrently(n, func(i int) error {
+		// Account listings are not shared, so each call makes its own request.
+		_, err := c.ListAccounts(ctx, AccountFilter{Name: fmt.Sprint(i)})
+		return err
+	}))
 	if got := a.Logins(); got != 2 {
 		t.Fatalf("logins = %d, want 2 (one re-login)", got)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,23 +63,13 @@ func TestDefect13_RateLimiterWithoutArrivalGaps(t *testing.T) {
 		c.RequestsPerSecond = perSecond
 		c.RequestTimeout = 200 * time.Millisecond // shorter than the queue of ten calls
 	})
-	var wg sync.WaitGroup
-	errs := make(chan error, calls)
-	for i := range calls {
-		wg.Go(func() {
-			// Account listings are not shared: one request each, after one login.
-			_, err := c.ListAccounts(context.Background(), AccountFilter{Name: fmt.Sprint(i)})
-			errs <- err
-		})
-	}
-	wg.Wait()
+	errs := concurrently(calls, func(i int) error {
+		// Account listings are not shared: one request each, after one login.
+		_, err := c.ListAccounts(context.Background(), AccountFilter{Name: fmt.Sprint(i)})
+		return err
+	})
 	elapsed := time.Since(start)
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatalf("a queued call failed: %v", err)
-		}
-	}
+	noErrors(t, errs)
 	requests := 0
 	for _, n := range a.Counts() {
 		requests += n
