@@ -29,7 +29,7 @@ func TestBuilds_KeySessionRefused403(t *testing.T) {
 	} {
 		err := write()
 		want := name + fmt.Sprintf(" /apikeys/%d: 403 Not authorized: an API key cannot update or delete other API keys. "+
-			"some Pulse builds refuse a session opened with an API key the update and delete of any key but that key itself", id)
+			"Some Pulse builds refuse a session opened with an API key the update and delete of any key but that key itself", id)
 		if !errors.Is(err, ErrKeySessionRefused) || !IsForbidden(err) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error = %v, want ErrKeySessionRefused and %q", name, err, want)
 		}
@@ -56,7 +56,7 @@ func TestBuilds_KeySessionRefused404(t *testing.T) {
 	ctx := context.Background()
 	c := a.client(t, nil)
 	err := c.DeleteAPIKey(ctx, "", id)
-	want := fmt.Sprintf("DELETE /apikeys/%d: 404 API key not found. a listing of account %s made after this answer "+
+	want := fmt.Sprintf("DELETE /apikeys/%d: 404 API key not found. A listing of account %s made after this answer "+
 		"still holds key %d: it exists, and these credentials may not change it (some Pulse builds answer so to a "+
 		"session opened with an API key that updates or deletes another key)", id, primaryID, id)
 	if errors.Is(err, ErrKeyNotFound) || !errors.Is(err, ErrKeyStillListed) || !errors.Is(err, ErrKeySessionRefused) ||

@@ -230,7 +230,7 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 			"reach, and this answer does not say \"API key not found\": the key may still exist"
 	case e.StatusCode == http.StatusForbidden && c.AuthMethod() == "api_key":
 		e.Err = ErrKeySessionRefused
-		e.Note = "some Pulse builds refuse a session opened with an API key the update and delete of any key " +
+		e.Note = "Some Pulse builds refuse a session opened with an API key the update and delete of any key " +
 			"but that key itself, whatever its permissions"
 	}
 	return err
@@ -249,10 +249,10 @@ func (c *Client) confirmGone(ctx context.Context, account string, id int64, e *E
 	case errors.Is(err, ErrKeyNotFound):
 		e.Err = ErrKeyNotFound
 	case err != nil:
-		e.Note = "listing account " + account + " to confirm that the key is gone failed: " + err.Error()
+		e.Note = "Listing account " + account + " to confirm that the key is gone failed: " + err.Error()
 	default:
 		e.Err = ErrKeyStillListed
-		e.Note = fmt.Sprintf("a listing of account %s made after this answer still holds key %d: it exists, and "+
+		e.Note = fmt.Sprintf("A listing of account %s made after this answer still holds key %d: it exists, and "+
 			"these credentials may not change it", account, id)
 		if c.AuthMethod() == "api_key" {
 			e.Err = errors.Join(ErrKeyStillListed, ErrKeySessionRefused)
