@@ -50,7 +50,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"`api_secret` (sensitive) and never reads it again; it cannot be recovered later, and an imported key " +
 			"has none. To get a new secret, replace the key: change a value in `keepers` (for example from a " +
 			"`time_rotating` resource), with `create_before_destroy` so the new key exists before the old one is deleted.\n\n" +
-			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account.",
+			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account. Some Pulse " +
+			"builds let a session opened with an API key update or delete only that key itself, or reach only the " +
+			"account the key was created on: the email and password of an account administrator manage keys on every " +
+			"build (see the *Authentication* guide).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The key's id in Pulse (digits).",

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"testing"
 
@@ -226,6 +227,60 @@ func TestAccBuilds_noAccessNotFound(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
+			},
+		},
+	})
+}
+
+// The documented errors a create can meet at apply: 400 for a permission Pulse does not grant
+// (here the catalogue offered it, so the plan's check passed), and 409; under the build that
+// adds dev_err_msg, the error shows it. Neither is retried, and neither leaves a key.
+func TestAccBuilds_documentedErrors(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{Variants: emulator.Variants{ErrorDetails: true}})
+	key := func(permission string) string {
+		return adminConfig(baseURL) + `
+resource "pulse_api_key" "test" {
+  account_id  = "` + emulator.AccountAcmeLabs + `"
+  description = "documented errors"
+  permissions = ["` + permission + `"]
+}
+`
+	}
+	staleCatalogue := func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/permissions" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `[{"id": 7, "permission": "readData"}, {"id": 99, "permission": "retiredPermission"}]`)
+		return true
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { emu.Intercept(staleCatalogue) },
+				Config:    key("retiredPermission"),
+				ExpectError: errorTexts("Unable to create Pulse API key", "POST /apikeys: 400 Invalid permissions provided: "+
+					"unknown permission(s): retiredPermission [emulator: Invalid permissions provided (HTTP 400)] (request id"),
+			},
+			{
+				PreConfig: func() {
+					emu.Intercept(nil)
+					emu.FailNext("POST /apikeys", 1, emulator.Fault{Status: 409})
+				},
+				Config:      key("readData"),
+				ExpectError: errorTexts("Unable to create Pulse API key", "POST /apikeys: 409 Conflict: fault injected by the emulator [emulator: Conflict (HTTP 409)] (request id"),
+			},
+			{
+				PreConfig: func() {
+					if posts := journalOf(emu, "POST /apikeys"); len(posts) != 2 || len(emu.APIKeys(emulator.AccountAcmeLabs)) != 0 {
+						t.Fatalf("creates answered %v and left %d keys, want one 400 and one 409, and none", posts, len(emu.APIKeys(emulator.AccountAcmeLabs)))
+					}
+				},
+				Config: key("readData"),
+				Check:  checkDescribed(emu, "documented errors"),
 			},
 		},
 	})
