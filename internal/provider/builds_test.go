@@ -151,6 +151,14 @@ func TestAccBuilds_keySessionOwnAccount(t *testing.T) {
 					"credentials can act on (" + emulator.AccountAcmeCorp + "). A session opened with an API key acts only " +
 					"on the accounts Pulse lists for it, and " + plain),
 			},
+			{
+				Config: providerConfig(baseURL) + `data "pulse_account" "labs" {
+  account_id = "` + emulator.AccountAcmeLabs + `"
+}`,
+				ExpectError: errorText("Account " + emulator.AccountAcmeLabs + " is not among the 1 accounts this session can see (" +
+					emulator.AccountAcmeCorp + "). Check the id, or use credentials of a user who belongs to that account. " +
+					"A session opened with an API key acts only on the accounts Pulse lists for it, and " + plain),
+			},
 			// The admin's own session reaches Acme Labs.
 			{
 				Config: adminConfig(baseURL) + labsKey("scoped"),

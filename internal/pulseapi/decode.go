@@ -190,10 +190,13 @@ type wireKey struct {
 	CreatedAt        flexTime         `json:"createdAt"`
 	UpdatedAt        flexTime         `json:"updatedAt"`
 	APISecret        string           `json:"apiSecret"`
+
+	// noPermissions says why the object lists no permissions; "" when it does.
+	noPermissions string
 }
 
-// UnmarshalJSON refuses a key object with no permission list: read as none, the key would
-// plan a change forever.
+// UnmarshalJSON notes a key object with no permission list: read as none, the key would plan a
+// change forever, so a listing refuses it (decodeKeyPage).
 func (w *wireKey) UnmarshalJSON(b []byte) error {
 	type plain wireKey
 	if err := json.Unmarshal(b, (*plain)(w)); err != nil {
@@ -206,8 +209,9 @@ func (w *wireKey) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &o); err != nil {
 		return err
 	}
-	return fmt.Errorf("the key object with id %d lists no permissions: it has %s, and neither permissions nor "+
-		"flatPermissionsList holds a list", w.ID, fieldList(o))
+	w.noPermissions = fmt.Sprintf("the key object with id %d lists no permissions: it has %s, and neither "+
+		"permissions nor flatPermissionsList holds a list", w.ID, fieldList(o))
+	return nil
 }
 
 func (w *wireKey) key() APIKey {
@@ -230,23 +234,25 @@ func (w *wireKey) key() APIKey {
 }
 
 // decodeKey reads the key object POST /apikeys answers (also accepted inside {"data": ...}).
-func decodeKey(body []byte) (*APIKey, error) {
+// listed is false when it names no permissions: the caller knows what it asked for, and the
+// answer holds the only copy of the secret, which must not be thrown away for it.
+func decodeKey(body []byte) (k *APIKey, listed bool, err error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, errors.New("expected a JSON object")
+		return nil, false, errors.New("expected a JSON object")
 	}
 	if inner, ok := probe["data"]; ok && probe["id"] == nil {
 		body = inner
 	}
 	var w wireKey
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if w.ID == 0 {
-		return nil, errors.New("the key object has no id")
+		return nil, false, errors.New("the key object has no id")
 	}
-	k := w.key()
-	return &k, nil
+	key := w.key()
+	return &key, w.noPermissions == "", nil
 }
 
 func decodeKeyPage(body []byte) (page[APIKey], error) {
@@ -257,6 +263,9 @@ func decodeKeyPage(body []byte) (page[APIKey], error) {
 	}
 	p.Items = make([]APIKey, 0, len(wp.Items))
 	for i := range wp.Items {
+		if why := wp.Items[i].noPermissions; why != "" {
+			return p, errors.New(why)
+		}
 		p.Items = append(p.Items, wp.Items[i].key())
 	}
 	return p, nil

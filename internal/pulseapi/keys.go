@@ -176,9 +176,14 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 		return committed == nil
 	}
 	_, err = c.doVetted(ctx, http.MethodPost, "/apikeys", header, newKeyBody(in), func(data []byte) (err error) {
-		created, err = decodeKey(data)
+		var listed bool
+		created, listed, err = decodeKey(data)
 		if created != nil {
 			c.secrets.Add(created.Secret)
+			if !listed {
+				// Pulse checked and granted what was asked; the next listing says what it holds.
+				created.Permissions = slices.Clone(in.Permissions)
+			}
 		}
 		return err
 	}, resend)

@@ -126,3 +126,26 @@ func TestShapes_WriteAnswersStillChecked(t *testing.T) {
 		}
 	}
 }
+
+// A wrapper whose first list field is null and another holds the list: the list wins.
+func TestShapes_NullListBesideAList(t *testing.T) {
+	a := newTestAPI(t)
+	a.script("GET /apikeys", 1, http.StatusOK, nil, `{"data": null, "items": [{"id": 7, "description": "d", "apiKey": "apiKey-7",
+		"permissions": ["readData"]}], "total": 1, "pageCount": 1}`)
+	keys, err := a.client(t, nil).ListAPIKeys(context.Background(), "")
+	if err != nil || len(keys) != 1 || keys[0].ID != 7 {
+		t.Fatalf("ListAPIKeys = %+v, %v; want key 7", keys, err)
+	}
+}
+
+// A create answer that lists no permissions still holds the only copy of the secret: the key
+// is taken with the permissions asked for (Pulse granted them or would have refused), and its
+// next listing says what it holds.
+func TestShapes_CreateAnswerWithoutPermissions(t *testing.T) {
+	a := newTestAPI(t)
+	a.script("POST /apikeys", 1, http.StatusCreated, nil, `{"id": 42, "description": "d", "apiKey": "apiKey-42", "apiSecret": "s3cret-from-the-answer"}`)
+	created, err := a.client(t, nil).CreateAPIKey(context.Background(), "", APIKeyInput{Description: "d", Permissions: []string{"readData"}})
+	if err != nil || created.Secret != "s3cret-from-the-answer" || !slices.Equal(created.Permissions, []string{"readData"}) {
+		t.Fatalf("CreateAPIKey = %+v, %v", created, err)
+	}
+}

@@ -137,7 +137,9 @@ func fieldList(o map[string]json.RawMessage) string {
 		if len(name) > 40 {
 			name = name[:40] + "…"
 		}
-		names = append(names, strconv.Quote(name))
+		// Quoted as JSON quotes, an encoding the secret registry redacts.
+		quoted, _ := json.Marshal(name)
+		names = append(names, string(quoted))
 	}
 	slices.Sort(names)
 	if len(names) > 12 {
@@ -170,13 +172,16 @@ func decodeList[T any](body []byte, names ...string) (page[T], error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return p, errors.New("expected a JSON array or object")
 	}
-	// The first of names that holds a list, or null (an empty list sent as null).
+	// The first of names that holds a list; else the first that holds null (an empty list).
 	var list json.RawMessage
-	for _, name := range names {
-		raw, _, ok := fieldIn(w, name)
-		if trimmed := bytes.TrimSpace(raw); ok && (bytes.HasPrefix(trimmed, []byte("[")) || string(trimmed) == "null") {
-			list = trimmed
-			break
+	for _, wanted := range []func([]byte) bool{
+		func(v []byte) bool { return bytes.HasPrefix(v, []byte("[")) },
+		func(v []byte) bool { return string(v) == "null" },
+	} {
+		for _, name := range names {
+			if raw, _, ok := fieldIn(w, name); ok && list == nil && wanted(bytes.TrimSpace(raw)) {
+				list = bytes.TrimSpace(raw)
+			}
 		}
 	}
 	if list == nil {
