@@ -35,11 +35,6 @@ type principal struct {
 	ownAccount bool
 }
 
-// keyPrincipal is k acting for its owner, as the variants scope it. The caller holds s.mu.
-func (s *Server) keyPrincipal(k *APIKey) principal {
-	return principal{user: s.users[k.OwnerEmail], key: k, ownAccount: s.variants.KeySessionOwnAccount}
-}
-
 // member reports whether the caller may act on an account at all.
 func (p principal) member(accountID string) bool {
 	_, _, member := p.access(accountID)

@@ -84,6 +84,11 @@ func (v Variants) Check() error {
 	return nil
 }
 
+// keyPrincipal is k acting for its owner, as the variants scope it. The caller holds s.mu.
+func (s *Server) keyPrincipal(k *APIKey) principal {
+	return principal{user: s.users[k.OwnerEmail], key: k, ownAccount: s.variants.KeySessionOwnAccount}
+}
+
 // refuseKeySession answers a key's session that writes another key, under KeySessionRefusal.
 // The caller holds s.mu.
 func (s *Server) refuseKeySession(c *call, k *APIKey) (response, bool) {
