@@ -19,8 +19,8 @@ import (
 
 // adminConfig is a provider block that logs in as the emulator's account administrator, with
 // the credentials the docs recommend for managing keys.
-func adminConfig(baseURL string, extra ...string) string {
-	return passwordProviderConfig(baseURL, emulator.AdminEmail, "pulse_admin_password", extra...)
+func adminConfig(baseURL string) string {
+	return passwordProviderConfig(baseURL, emulator.AdminEmail, "pulse_admin_password")
 }
 
 func labsKey(description string) string {

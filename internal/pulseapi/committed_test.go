@@ -20,7 +20,8 @@ var ciKey = APIKeyInput{Description: "ci deployer", Permissions: []string{"readD
 
 func TestCommitted503_NotSentAgain(t *testing.T) {
 	a := newTestAPI(t)
-	c := a.client(t, nil)
+	logs := &captureLogger{}
+	c := a.client(t, func(cfg *Config) { cfg.Logger = logs })
 	a.FailNext("POST /apikeys", 1, emulator.Fault{Status: http.StatusServiceUnavailable, AfterCommit: true})
 	_, err := c.CreateAPIKey(context.Background(), "", ciKey)
 	var lost *CreateError
@@ -40,6 +41,11 @@ func TestCommitted503_NotSentAgain(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error = %v\nwant it to start %s", err, want)
 	}
+	a.assertNoSecret(t, "the error", err.Error())
+	if !strings.Contains(logs.text(), "WARN Pulse API key create answered 503 after the key was made; not sent again") {
+		t.Errorf("no warning in the log:\n%s", logs.text())
+	}
+	a.assertNoSecret(t, "the log", logs.text())
 }
 
 // A 503 that made nothing is retried, once, and the key is made once.

@@ -47,7 +47,7 @@ func (p *wirePermission) UnmarshalJSON(b []byte) error {
 	*p = wirePermission{ID: w.ID, Description: string(w.Description), Category: string(w.Category)}
 	// A permission dropped here would be missing from the key for good: the plan would then
 	// show a change that no apply can make. An object that names none is an error instead.
-	raw, _, _ := fieldIn(o, permissionNameFields...)
+	raw, _ := fieldIn(o, permissionNameFields...)
 	var name flexString
 	if raw == nil || json.Unmarshal(raw, &name) != nil || strings.TrimSpace(string(name)) == "" {
 		return fmt.Errorf("a permission object names no permission: it has %s, and none of %s holds a name",

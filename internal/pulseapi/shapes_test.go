@@ -94,18 +94,18 @@ func TestShapes_EmptyWriteAnswer(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			a := newTestAPI(t, func(o *emulator.Options) { o.Variants.KeyWriteEmptyStatus = status })
 			c := a.client(t, nil)
-			id := a.seedKeys(t, primaryID, 1)[0]
+			id := a.seedKeys(t, secondID, 1)[0]
 			ctx := context.Background()
-			if err := c.UpdateAPIKey(ctx, "", id, APIKeyInput{Description: "renamed", Permissions: []string{"readData"}}); err != nil {
+			if err := c.UpdateAPIKey(ctx, secondID, id, APIKeyInput{Description: "renamed", Permissions: []string{"readData"}}); err != nil {
 				t.Fatalf("UpdateAPIKey: %v", err)
 			}
-			if k := a.APIKeys(primaryID)[1]; k.Description != "renamed" {
+			if k := a.APIKeys(secondID)[0]; k.Description != "renamed" {
 				t.Errorf("the update did not happen: %+v", k)
 			}
-			if err := c.DeleteAPIKey(ctx, "", id); err != nil {
+			if err := c.DeleteAPIKey(ctx, secondID, id); err != nil {
 				t.Fatalf("DeleteAPIKey: %v", err)
 			}
-			if n := len(a.APIKeys(primaryID)); n != 1 {
+			if n := len(a.APIKeys(secondID)); n != 0 {
 				t.Errorf("the delete did not happen: %d keys", n)
 			}
 		})

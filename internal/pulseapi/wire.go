@@ -107,11 +107,11 @@ func (f flexTime) ptr() *time.Time {
 }
 
 // fieldIn finds the first of names in an object: exactly, else ignoring case and underscores
-// (builds write apiKeys, apikeys or api_keys alike). It returns the value and the field's name.
-func fieldIn(o map[string]json.RawMessage, names ...string) (json.RawMessage, string, bool) {
+// (builds write apiKeys, apikeys or api_keys alike).
+func fieldIn(o map[string]json.RawMessage, names ...string) (json.RawMessage, bool) {
 	for _, name := range names {
 		if raw, ok := o[name]; ok {
-			return raw, name, true
+			return raw, true
 		}
 	}
 	fold := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
@@ -119,11 +119,11 @@ func fieldIn(o map[string]json.RawMessage, names ...string) (json.RawMessage, st
 	for _, name := range names {
 		for _, field := range fields {
 			if fold(field) == fold(name) {
-				return o[field], field, true
+				return o[field], true
 			}
 		}
 	}
-	return nil, "", false
+	return nil, false
 }
 
 // fieldList names an object's fields for an error: sorted, a few, each cut short. Field
@@ -179,7 +179,7 @@ func decodeList[T any](body []byte, names ...string) (page[T], error) {
 		func(v []byte) bool { return string(v) == "null" },
 	} {
 		for _, name := range names {
-			if raw, _, ok := fieldIn(w, name); ok && list == nil && wanted(bytes.TrimSpace(raw)) {
+			if raw, ok := fieldIn(w, name); ok && list == nil && wanted(bytes.TrimSpace(raw)) {
 				list = bytes.TrimSpace(raw)
 			}
 		}
