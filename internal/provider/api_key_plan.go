@@ -29,9 +29,12 @@ func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, dia
 	if slices.Contains(ids, accountID) {
 		return
 	}
-	diags.AddAttributeError(path.Root("account_id"), "Account not available",
-		fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
-			"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID))
+	detail := fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
+		"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID)
+	if r.data.client.AuthMethod() == "api_key" {
+		detail += " " + keyScopeAdvice(accountID)
+	}
+	diags.AddAttributeError(path.Root("account_id"), "Account not available", detail)
 }
 
 func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID string, names []string, diags *diag.Diagnostics) {
