@@ -39,7 +39,7 @@ func TestCheckLoopback(t *testing.T) {
 }
 
 func TestRunRejectsBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"-addr", "0.0.0.0:0"}, {"-no-such-flag"}, {"extra"}} {
+	for _, args := range [][]string{{"-addr", "0.0.0.0:0"}, {"-no-such-flag"}, {"extra"}, {"-world", "huge"}} {
 		var stderr bytes.Buffer
 		if err := run(context.Background(), args, io.Discard, &stderr); err == nil {
 			t.Errorf("run(%q) succeeded", args)
@@ -92,6 +92,23 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || len(keys) != 1 {
 		t.Errorf("the -key-list-bare-array flag was not honoured: %v %v", keys, err)
+	}
+
+	// The default world is the small one: the two accounts the demo and the guide show.
+	req, err = http.NewRequest("GET", baseURL+"/accounts", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+session.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts struct{ TotalCount int }
+	err = json.NewDecoder(resp.Body).Decode(&accounts)
+	resp.Body.Close()
+	if err != nil || accounts.TotalCount != 2 {
+		t.Errorf("the default world has %d accounts (%v), want 2", accounts.TotalCount, err)
 	}
 
 	cancel()
