@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 	"github.com/pulsecrm/terraform-provider-pulse/internal/secretscan"
 )
@@ -70,13 +71,9 @@ func newCLIDir(t *testing.T, config string) *cliDir {
 	bin := providerBin(t)
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "cli.tfrc")
-	writeFile(t, rc, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/pulsecrm/pulse" = %q
-  }
-  direct {}
-}
-`, bin))
+	if err := devenv.WriteCLIConfig(rc, bin, devenv.ProviderSource); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(dir, "main.tf"), config)
 
 	c := &cliDir{t: t, cli: cli, dir: dir, logPath: filepath.Join(dir, "trace.log")}
