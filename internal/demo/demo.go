@@ -385,22 +385,40 @@ func (d *demo) cliCommand(name string, args ...string) *exec.Cmd {
 
 // runLogged runs cmd with stdout into logs/NAME.out and stderr into logs/NAME.err, and
 // returns its stdout. On failure it shows both, once they are checked to hold no secret.
+// The files are the command's own, not pipes, so that a child it leaves behind cannot keep
+// the demo waiting for the end of its output.
 func (d *demo) runLogged(name string, cmd *exec.Cmd) ([]byte, error) {
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := runCommand(d.ctx, cmd)
-	for ext, data := range map[string][]byte{".out": stdout.Bytes(), ".err": stderr.Bytes()} {
-		if err := os.WriteFile(filepath.Join(d.logs, name+ext), data, 0o600); err != nil {
-			return nil, err
-		}
-	}
-	if runErr == nil || d.ctx.Err() != nil {
-		return stdout.Bytes(), runErr
-	}
-	if err := d.show(name+".out", stdout.Bytes()); err != nil {
+	outPath, errPath := filepath.Join(d.logs, name+".out"), filepath.Join(d.logs, name+".err")
+	stdout, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return nil, err
 	}
-	if err := d.show(name+".err", stderr.Bytes()); err != nil {
+	defer stdout.Close()
+	stderr, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.Close()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	runErr := runCommand(d.ctx, cmd)
+	if d.ctx.Err() != nil {
+		return nil, runErr
+	}
+	out, err := os.ReadFile(outPath)
+	if err != nil {
+		return nil, err
+	}
+	if runErr == nil {
+		return out, nil
+	}
+	errOut, err := os.ReadFile(errPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.show(name+".out", out); err != nil {
+		return nil, err
+	}
+	if err := d.show(name+".err", errOut); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("step %q failed (%v): %s %s", name, runErr, filepath.Base(cmd.Path), strings.Join(cmd.Args[1:], " "))
@@ -437,20 +455,26 @@ func (d *demo) readSecret(name, path string) (string, error) {
 	if err := f.Chmod(0o600); err != nil {
 		return "", err
 	}
-	cmd := d.cliCommand(name, "output", "-no-color", "-raw", "reporting_api_secret")
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = f, &stderr
-	runErr := runCommand(d.ctx, cmd)
-	if err := os.WriteFile(filepath.Join(d.logs, name+".err"), stderr.Bytes(), 0o600); err != nil {
+	errPath := filepath.Join(d.logs, name+".err")
+	stderr, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return "", err
 	}
-	if runErr != nil {
-		if d.ctx.Err() == nil {
-			if err := d.show(name+".err", stderr.Bytes()); err != nil {
-				return "", err
-			}
+	defer stderr.Close()
+	cmd := d.cliCommand(name, "output", "-no-color", "-raw", "reporting_api_secret")
+	cmd.Stdout, cmd.Stderr = f, stderr
+	if err := runCommand(d.ctx, cmd); err != nil {
+		if d.ctx.Err() != nil {
+			return "", err
 		}
-		return "", fmt.Errorf("%s output -raw reporting_api_secret failed: %w", d.cli.Name, runErr)
+		errOut, readErr := os.ReadFile(errPath)
+		if readErr != nil {
+			return "", readErr
+		}
+		if showErr := d.show(name+".err", errOut); showErr != nil {
+			return "", showErr
+		}
+		return "", fmt.Errorf("%s output -raw reporting_api_secret failed: %w", d.cli.Name, err)
 	}
 	if err := f.Close(); err != nil {
 		return "", err

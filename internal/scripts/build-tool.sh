@@ -72,7 +72,9 @@ fi
 
 echo "==> building $1 $version (several minutes on a cold build cache)" >&2
 start=$(date +%s)
-go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg" &
+# Its output goes to stderr: stdout is for the path alone, and a caller reading it must
+# not wait on a build that outlives this script.
+go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg" >&2 &
 build=$!
 # A background command ignores Ctrl-C in a script: stop it with the script.
 trap 'kill -INT "$build" 2>/dev/null; wait "$build"; rm -f "$bin.tmp"; exit 130' INT TERM
