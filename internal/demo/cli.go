@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
 )
 
 // CLIEnv names the CLI to run, ahead of anything on the PATH.
@@ -137,7 +139,7 @@ func cliVersion(parent context.Context, path string) (*version.Version, error) {
 	cmd := exec.CommandContext(ctx, path, "version", "-json")
 	// The user's own CLI configuration and TF_* settings must not change the answer: a
 	// TF_CLI_CONFIG_FILE naming a missing file makes tofu print a warning on stdout.
-	cmd.Env = append(withoutPrefixes(os.Environ(), "TF_"), "TF_CLI_CONFIG_FILE="+os.DevNull, "CHECKPOINT_DISABLE=1")
+	cmd.Env = devenv.CLIEnv(os.DevNull)
 	// Bounded, so that a CLI that prints without end cannot fill the memory.
 	stdout := &capped{max: 1 << 16}
 	cmd.Stdout = stdout
@@ -187,23 +189,4 @@ func truncate(b []byte, n int) string {
 		return s[:n] + "..."
 	}
 	return s
-}
-
-// withoutPrefixes returns the environment without the variables whose names start with
-// any of prefixes.
-func withoutPrefixes(env []string, prefixes ...string) []string {
-	var out []string
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, p := range prefixes {
-			if strings.HasPrefix(name, p) {
-				keep = false
-			}
-		}
-		if keep {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

@@ -171,12 +171,9 @@ func (d *demo) run() error {
 	if err := devenv.WriteCLIConfig(cliConfig, d.bin, devenv.ProviderSource); err != nil {
 		return err
 	}
-	// The user's own TF_* and PULSE_* settings (TF_CLI_ARGS, TF_VAR_rotation,
-	// PULSE_ACCOUNT_ID, ...) would change what the demo does. The provider gets its
-	// credentials as a CI pipeline passes them: the emulator admin's bootstrap key, an
-	// administrator of both accounts.
-	d.env = append(withoutPrefixes(os.Environ(), "TF_", "PULSE_"),
-		"TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+	// The provider gets its credentials as a CI pipeline passes them: the emulator admin's
+	// bootstrap key, an administrator of both accounts.
+	d.env = devenv.CLIEnv(cliConfig,
 		"PULSE_BASE_URL="+emu.URL, "PULSE_API_KEY="+emulator.BootstrapAPIKey, "PULSE_API_SECRET="+emulator.BootstrapAPISecret)
 	if err := copyConfig(filepath.Join(d.root, "examples", "quickstart"), d.config); err != nil {
 		return err

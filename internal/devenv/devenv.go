@@ -42,6 +42,21 @@ func WriteCLIConfig(path, dir string, sources ...string) error {
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
+// CLIEnv is the environment to run a CLI in: this process's, without its TF_* and PULSE_*
+// variables (someone's own TF_CLI_ARGS, TF_VAR_* or PULSE_ACCOUNT_ID would change what
+// runs), with the CLI configuration cliConfig, no update check, and output meant for
+// automation. extra ("NAME=value") is added last.
+func CLIEnv(cliConfig string, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(name, "TF_") && !strings.HasPrefix(name, "PULSE_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	return append(env, extra...)
+}
+
 // Emulator is an emulator served over HTTP on a free loopback port.
 type Emulator struct {
 	*emulator.Server

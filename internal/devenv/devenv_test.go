@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,5 +64,23 @@ func TestStartEmulator(t *testing.T) {
 	if resp, err := http.Get(e.URL + "/_emulator/stats"); err == nil {
 		resp.Body.Close()
 		t.Error("still serving after Close")
+	}
+}
+
+func TestCLIEnv(t *testing.T) {
+	t.Setenv("TF_CLI_ARGS_apply", "-destroy")
+	t.Setenv("TF_LOG", "trace")
+	t.Setenv("PULSE_ACCOUNT_ID", "123")
+	t.Setenv("HOME", "/home/someone")
+	env := CLIEnv("/tmp/cli.tfrc", "PULSE_BASE_URL=http://127.0.0.1:1")
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "TF_CLI_ARGS") || strings.HasPrefix(kv, "TF_LOG") || strings.HasPrefix(kv, "PULSE_ACCOUNT_ID") {
+			t.Errorf("the environment keeps %s", kv)
+		}
+	}
+	for _, want := range []string{"HOME=/home/someone", "TF_CLI_CONFIG_FILE=/tmp/cli.tfrc", "CHECKPOINT_DISABLE=1", "PULSE_BASE_URL=http://127.0.0.1:1"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("the environment lacks %s", want)
+		}
 	}
 }
