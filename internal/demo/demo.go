@@ -149,7 +149,7 @@ func (d *demo) run() error {
 	}
 
 	d.step("building the provider")
-	build := command(d.ctx, "go", "build", "-o", filepath.Join(d.bin, "terraform-provider-pulse"), ".")
+	build := devenv.Command(d.ctx, "go", "build", "-o", filepath.Join(d.bin, "terraform-provider-pulse"), ".")
 	build.Dir = d.root
 	if _, err := d.runLogged("go-build", build); err != nil {
 		return err
@@ -374,7 +374,7 @@ func (d *demo) runCLI(name string, args ...string) ([]byte, error) {
 }
 
 func (d *demo) cliCommand(name string, args ...string) *exec.Cmd {
-	cmd := command(d.ctx, d.cli.Path, args...)
+	cmd := devenv.Command(d.ctx, d.cli.Path, args...)
 	cmd.Dir = d.config
 	cmd.Env = append(slices.Clip(d.env), "TF_LOG=trace", "TF_LOG_PATH="+filepath.Join(d.logs, name+".trace.log"))
 	return cmd
@@ -397,7 +397,7 @@ func (d *demo) runLogged(name string, cmd *exec.Cmd) ([]byte, error) {
 	}
 	defer stderr.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	runErr := runCommand(d.ctx, cmd)
+	runErr := devenv.Run(d.ctx, cmd)
 	if d.ctx.Err() != nil {
 		return nil, runErr
 	}
@@ -460,7 +460,7 @@ func (d *demo) readSecret(name, path string) (string, error) {
 	defer stderr.Close()
 	cmd := d.cliCommand(name, "output", "-no-color", "-raw", "reporting_api_secret")
 	cmd.Stdout, cmd.Stderr = f, stderr
-	if err := runCommand(d.ctx, cmd); err != nil {
+	if err := devenv.Run(d.ctx, cmd); err != nil {
 		if d.ctx.Err() != nil {
 			return "", err
 		}

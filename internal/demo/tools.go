@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
 )
 
 // BuildTool is the tool cache of internal/scripts/build-tool.sh.
@@ -21,10 +23,10 @@ type BuildTool struct {
 // and its path in the cache.
 func (b BuildTool) Cached(ctx context.Context, tool string) (version, path string, err error) {
 	var stdout, stderr bytes.Buffer
-	cmd := command(ctx, b.Script, "-n", tool)
+	cmd := devenv.Command(ctx, b.Script, "-n", tool)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// It exits 1 when the tool is not in the cache, which is an answer, not a failure.
-	runErr := runCommand(ctx, cmd)
+	runErr := devenv.Run(ctx, cmd)
 	version, path, ok := strings.Cut(strings.TrimSpace(stdout.String()), " ")
 	if !ok {
 		return "", "", fmt.Errorf("%s -n %s: %v %s", b.Script, tool, runErr, strings.TrimSpace(stderr.String()))
@@ -39,9 +41,9 @@ func (b BuildTool) Cached(ctx context.Context, tool string) (version, path strin
 // tool's path.
 func (b BuildTool) Build(ctx context.Context, tool string) (string, error) {
 	var stdout bytes.Buffer
-	cmd := command(ctx, b.Script, tool)
+	cmd := devenv.Command(ctx, b.Script, tool)
 	cmd.Stdout, cmd.Stderr = &stdout, b.Progress
-	if err := runCommand(ctx, cmd); err != nil {
+	if err := devenv.Run(ctx, cmd); err != nil {
 		return "", fmt.Errorf("%s %s: %w", b.Script, tool, err)
 	}
 	return strings.TrimSpace(stdout.String()), nil

@@ -1,7 +1,8 @@
 // Package devenv sets up what a real Terraform or OpenTofu CLI needs to run this provider on
-// one machine: the emulator served on a loopback port, and a CLI configuration whose
-// dev_overrides point at a provider built from the checkout. The demo, the examples check,
-// the CLI tests and the benchmark share it.
+// one machine: the emulator served on a loopback port, a CLI configuration whose
+// dev_overrides point at a provider built from the checkout, the environment to run the CLI
+// in, and a way to run it that Ctrl-C stops cleanly. The demo, the examples check, the CLI
+// tests and the benchmark share it.
 package devenv
 
 import (

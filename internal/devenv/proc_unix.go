@@ -1,6 +1,6 @@
 //go:build unix
 
-package demo
+package devenv
 
 import (
 	"os/exec"
@@ -10,8 +10,8 @@ import (
 // ownProcessGroup starts cmd in a process group of its own and makes cancelling it send
 // SIGINT to that group: what a terminal's Ctrl-C does, and what the CLIs handle best (tofu
 // and terraform stop their providers and exit). The terminal's own Ctrl-C reaches only the
-// demo, so the CLI is interrupted once, not twice (a second interrupt makes it abandon its
-// providers).
+// caller, so the CLI is interrupted once, not twice (a second interrupt makes it abandon
+// its providers).
 func ownProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
