@@ -194,6 +194,13 @@ func TestChooseCLIFromEnv(t *testing.T) {
 		t.Errorf("chose %q: %q, want %q", choice.CLI.Path, choice.Why, want)
 	}
 
+	// A relative path is made absolute: the CLI runs in another folder.
+	t.Chdir(dir)
+	t.Setenv(CLIEnv, "./terraform")
+	if choice, err := ChooseCLI(context.Background(), fakeTools{t: t}); err != nil || choice.CLI.Path != good {
+		t.Errorf("a relative path: chose %q (%v), want %q", choice.CLI.Path, err, good)
+	}
+
 	t.Setenv(CLIEnv, "tofu")
 	if choice, err := ChooseCLI(context.Background(), fakeTools{t: t}); err != nil || choice.CLI.Path != filepath.Join(onPath, "tofu") {
 		t.Errorf("a bare name: chose %q (%v), want the tofu on PATH", choice.CLI.Path, err)

@@ -46,8 +46,12 @@ type Options struct {
 // process and no temporary file behind, and says so on Stderr when it did not pass. An
 // interrupted demo returns ctx's error.
 func Run(ctx context.Context, opts Options) error {
-	n := narrator{out: opts.Stdout, color: opts.Color}
-	work, err := runDemo(ctx, opts, n)
+	// A narration nobody reads any more (`make demo | less`, quit early) stops the demo as
+	// Ctrl-C would: its temporary folder holds secrets and must not outlive it.
+	run, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	n := narrator{out: stopOnError{w: opts.Stdout, stop: stop}, color: opts.Color}
+	work, err := runDemo(run, opts, n)
 	if err == nil {
 		return nil
 	}
@@ -59,11 +63,28 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintf(opts.Stderr, "\n%sdemo interrupted: stopped what it ran%s%s\n", n.red(), cleaned, n.reset())
 		return ctx.Err()
 	}
+	if run.Err() != nil {
+		err = context.Cause(run)
+	}
 	fmt.Fprintf(opts.Stderr, "\n%sdemo FAILED: %s%s\n", n.red(), err, n.reset())
 	if work != "" {
 		fmt.Fprintf(opts.Stderr, "%s(stopped the emulator%s)%s\n", n.red(), cleaned, n.reset())
 	}
 	return err
+}
+
+// stopOnError is a writer that stops the demo when a write fails.
+type stopOnError struct {
+	w    io.Writer
+	stop context.CancelCauseFunc
+}
+
+func (s stopOnError) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.stop(fmt.Errorf("writing the narration: %w", err))
+	}
+	return n, err
 }
 
 // runDemo is Run up to its report; it returns the temporary folder it made and removed, if any.
@@ -648,4 +669,24 @@ func (n narrator) reset() string {
 		return "\033[0m"
 	}
 	return ""
+}
+
+// FindRoot returns the repository that holds dir: the nearest folder, dir or one above it,
+// with a go.mod and examples/quickstart. The demo then runs the same from any folder of the
+// checkout.
+func FindRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		_, modErr := os.Stat(filepath.Join(d, "go.mod"))
+		_, quickErr := os.Stat(filepath.Join(d, "examples", "quickstart"))
+		if modErr == nil && quickErr == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s is not in a checkout of terraform-provider-pulse: run the demo there (make demo)", dir)
+		}
+	}
 }

@@ -3,10 +3,12 @@ package demo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
@@ -89,6 +91,27 @@ func TestRunNeverPrintsASecret(t *testing.T) {
 	checkRemoved(t, tmp)
 }
 
+// brokenPipe is a stdout whose reader went away after the first line.
+type brokenPipe struct{ writes int }
+
+func (b *brokenPipe) Write(p []byte) (int, error) {
+	if b.writes++; b.writes > 1 {
+		return 0, syscall.EPIPE
+	}
+	return len(p), nil
+}
+
+// A narration nobody reads stops the demo, which cleans up as it does on Ctrl-C.
+func TestRunStdoutClosed(t *testing.T) {
+	root, tmp := fakeWorld(t, "exit 0")
+	var stderr bytes.Buffer
+	err := Run(context.Background(), Options{Root: root, Tools: fakeTools{t: t}, Stdout: &brokenPipe{}, Stderr: &stderr})
+	if !errors.Is(err, syscall.EPIPE) || !strings.Contains(stderr.String(), "demo FAILED: writing the narration: broken pipe") {
+		t.Errorf("error %v, stderr %q: want the broken pipe reported", err, stderr.String())
+	}
+	checkRemoved(t, tmp)
+}
+
 // A PULSE_DEMO_CLI that names no CLI stops the demo before it makes anything.
 func TestRunBadPulseDemoCLI(t *testing.T) {
 	root, tmp := fakeWorld(t, "exit 0")
@@ -146,5 +169,52 @@ func TestCheckHygiene(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), secret) {
 		t.Error("the report gives the secret away")
+	}
+}
+
+func TestFindRoot(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"examples/quickstart", "internal/demo"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{root, filepath.Join(root, "internal", "demo")} {
+		if got, err := FindRoot(from); err != nil || got != root {
+			t.Errorf("FindRoot(%s) = %q, %v; want %q", from, got, err, root)
+		}
+	}
+	if got, err := FindRoot(t.TempDir()); err == nil {
+		t.Errorf("FindRoot outside a checkout = %q, want an error", got)
+	}
+}
+
+// The demo applies the quickstart's configuration, never a state or a .terraform folder
+// that someone's own run left beside it.
+func TestCopyConfig(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	for name, content := range map[string]string{"main.tf": "# config\n", "terraform.tfstate": "{}", ".terraform/x": "x"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := copyConfig(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "main.tf" {
+		t.Errorf("copied %v, want main.tf alone", entries)
+	}
+	if err := copyConfig(t.TempDir(), dst); err == nil {
+		t.Error("a folder without configuration was copied without complaint")
 	}
 }

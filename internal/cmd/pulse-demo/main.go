@@ -1,4 +1,4 @@
-// Command pulse-demo is `make demo` (see package demo): run it from the repository's root.
+// Command pulse-demo is `make demo` (see package demo), run from within the repository.
 // PULSE_DEMO_CLI names the CLI to use; otherwise it uses tofu or terraform from the PATH,
 // and builds OpenTofu only when neither is there.
 package main
@@ -18,7 +18,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A closed stdout (`make demo | head`) would otherwise kill the demo at its next line,
+	// before it cleans up; received here, it makes that write fail, which stops the demo.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	root, err := os.Getwd()
+	if err == nil {
+		root, err = demo.FindRoot(root)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
