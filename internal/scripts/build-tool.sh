@@ -1,9 +1,17 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
 # the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
 # install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh tofu|terraform|golangci-lint|goreleaser
-set -euo pipefail
+# Usage: build-tool.sh [-n] tofu|terraform|golangci-lint|goreleaser
+#   -n  builds nothing: prints the pinned version and the path the tool has in the cache, and
+#       exits 0 if it is there, 1 if not (the demo asks before it says what it will do)
+set -eu
+
+dry_run=false
+if [ "${1:-}" = -n ]; then
+	dry_run=true
+	shift
+fi
 
 cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
@@ -35,12 +43,17 @@ goreleaser)
 	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
 	;;
 *)
-	echo "usage: $0 tofu|terraform|golangci-lint|goreleaser" >&2
+	echo "usage: $0 [-n] tofu|terraform|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac
 
 bin="$cache/$1-$version/$1"
+if [ "$dry_run" = true ]; then
+	echo "$version $bin"
+	[ -x "$bin" ]
+	exit
+fi
 if [ -x "$bin" ]; then
 	echo "$bin"
 	exit 0
@@ -59,11 +72,12 @@ fi
 
 echo "==> building $1 $version (several minutes on a cold build cache)" >&2
 start=$(date +%s)
-(
-	cd "$dir"
-	go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg"
-) &
+# Its output goes to stderr: stdout is for the path alone, and a caller reading it must
+# not wait on a build that outlives this script.
+go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg" >&2 &
 build=$!
+# A background command ignores Ctrl-C in a script: stop it with the script.
+trap 'kill -INT "$build" 2>/dev/null; wait "$build"; rm -f "$bin.tmp"; exit 130' INT TERM
 # Poll every second, so that a finished build is not kept waiting; report every 30 s.
 next=30
 while kill -0 "$build" 2>/dev/null; do
@@ -75,6 +89,7 @@ while kill -0 "$build" 2>/dev/null; do
 	fi
 done
 wait "$build"
+trap - INT TERM
 mv "$bin.tmp" "$bin"
 echo "==> built $1 in $(($(date +%s) - start))s: $bin" >&2
 echo "$bin"
