@@ -229,7 +229,7 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 				},
 				Config:      config,
 				Destroy:     true,
-				ExpectError: errorText(`this answer does not say "API key not found": the key may still exist`),
+				ExpectError: errorText("Pulse answers 404 both for what does not exist and for what these credentials may not reach"),
 			},
 			{
 				// The key is still there, and still in the state: nothing to plan.
