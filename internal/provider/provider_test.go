@@ -61,8 +61,14 @@ func startEmulator(t *testing.T, opts emulator.Options) (*emulator.Server, strin
 func checkLogsHoldNoSecret(t *testing.T, secrets []string) {
 	t.Helper()
 	mask := os.Getenv("TF_LOG_PATH_MASK")
-	if mask == "" {
-		return
+	switch {
+	case mask == "" && os.Getenv("TF_ACC") != "":
+		// A scan that skips in silence would pass every secret check it was meant to make.
+		t.Fatalf("TF_LOG_PATH_MASK is not set, so this test's logs cannot be scanned for secrets: run it with " +
+			"make testacc-tofu TESTARGS='-run <name>' (or testacc-terraform), or set TF_LOG=TRACE and " +
+			"TF_LOG_PATH_MASK=<dir>/%%s.log")
+	case mask == "":
+		return // not an acceptance run: the CLI never ran, and there is no log
 	}
 	// Subtests log to files named after the test, "__", and the subtest's name.
 	name := strings.ReplaceAll(t.Name(), "/", "__")
