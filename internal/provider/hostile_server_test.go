@@ -209,7 +209,6 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -255,6 +254,8 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 				},
 				Config:  config,
 				Destroy: true,
+				// The state is empty now: the emulator is asked, not the case's CheckDestroy.
+				Check: checkKeys(emu, emulator.AccountAcmeLabs, "guarded", 0),
 			},
 		},
 	})
