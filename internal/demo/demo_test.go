@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -80,12 +81,13 @@ func TestRunFailingStep(t *testing.T) {
 // A failing command whose output holds a credential is not shown: the demo says where the
 // credential is, and prints neither it nor the rest of the output.
 func TestRunNeverPrintsASecret(t *testing.T) {
-	root, tmp := fakeWorld(t, `echo "debug: api_secret=$PULSE_API_SECRET"; exit 1`)
+	root, tmp := fakeWorld(t, `echo "debug: password=$PULSE_PASSWORD"; exit 1`)
 	stdout, stderr, err := runFake(context.Background(), t, root)
-	if err == nil || !strings.Contains(err.Error(), "apply.out holds a credential of 48 characters; not printing it") {
+	want := fmt.Sprintf("apply.out holds a credential of %d characters; not printing it", len(emulator.AdminPassword))
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want the leak reported", err)
 	}
-	if strings.Contains(stdout+stderr, emulator.BootstrapAPISecret) {
+	if strings.Contains(stdout+stderr, emulator.AdminPassword) {
 		t.Error("the demo printed the secret")
 	}
 	checkRemoved(t, tmp)
