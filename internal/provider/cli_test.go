@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -347,11 +349,10 @@ resource "pulse_api_key" "k" {
 `, n, prefix)
 }
 
-// A caller who may not list an account's permissions still gets a plan: the names are left
-// for Pulse to check, with a warning that says so.
-func TestAccCLI_permissionCheckSkipped(t *testing.T) {
-	emu, baseURL := startEmulator(t, emulator.Options{})
-	c := newCLIDir(t, fmt.Sprintf(`
+// cliLoginProvider is the configuration's provider, logging in as the user whose email and
+// password are the variables pulse_email and pulse_password.
+func cliLoginProvider(baseURL string) string {
+	return fmt.Sprintf(`
 terraform {
   required_providers {
     pulse = {
@@ -360,29 +361,163 @@ terraform {
   }
 }
 
-variable "pulse_viewer_password" {
+variable "pulse_email" {
+  type = string
+}
+
+variable "pulse_password" {
   type      = string
   sensitive = true
 }
 
 provider "pulse" {
   base_url = %q
-  email    = %q
-  password = var.pulse_viewer_password
+  email    = var.pulse_email
+  password = var.pulse_password
+}
+`, baseURL)
 }
 
+// Issue 15, item 1: a plan that would fail at apply for want of writeApiKeys fails itself,
+// naming the account and the permission, for a new key and for a change (here planned without
+// a refresh, whose read would otherwise fail first); only a question Pulse does not answer
+// leaves the plan standing, with a warning.
+func TestAccCLI_planChecksWriteApiKeys(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	key := func(description string) string {
+		return cliLoginProvider(baseURL) + fmt.Sprintf(`
 resource "pulse_api_key" "test" {
-  description = "planned by a viewer"
+  description = %q
   permissions = ["readData"]
 }
-`, baseURL, emulator.ViewerEmail))
-
-	out := c.run(true, nil, "plan", "-input=false", "-no-color")
-	if !errorText("Permission names not checked").MatchString(out) || !strings.Contains(out, "1 to add") {
-		t.Errorf("want a plan to add the key with a warning that its permissions were not checked:\n%s", out)
+`, description)
 	}
-	if got := emu.Count("GET /permissions"); got != 1 {
-		t.Errorf("GET /permissions was asked %d times, want once", got)
+	admin := []string{"TF_VAR_pulse_email=" + emulator.AdminEmail, "TF_VAR_pulse_password=" + emulator.AdminPassword}
+	viewer := []string{"TF_VAR_pulse_email=" + emulator.ViewerEmail, "TF_VAR_pulse_password=" + emulator.ViewerPassword}
+	refused := errorText("Creating or changing this key needs the writeApiKeys permission on account " +
+		emulator.AccountAcmeCorp + ", which the provider's credentials lack there: Pulse refused to list the account's permissions")
+	c := newCLIDir(t, key("planned by a viewer"))
+
+	// A new key.
+	out := c.run(false, viewer, "plan", "-input=false", "-no-color")
+	if !refused.MatchString(out) || !strings.Contains(out, "Missing permission: writeApiKeys") {
+		t.Errorf("a viewer's plan to create a key: want the missing permission named:\n%s", out)
+	}
+
+	// A change to a key the admin made.
+	c.run(true, admin, "apply", "-auto-approve", "-input=false", "-no-color")
+	writeFile(t, filepath.Join(c.dir, "main.tf"), key("renamed by a viewer"))
+	if out := c.run(false, viewer, "plan", "-refresh=false", "-input=false", "-no-color"); !refused.MatchString(out) {
+		t.Errorf("a viewer's plan to change a key: want the missing permission named:\n%s", out)
+	}
+
+	// No answer from Pulse about the account's permissions: the plan goes on, and says so.
+	emu.FailNext("GET /permissions", 6, emulator.Fault{Status: 503})
+	out = c.run(true, admin, "plan", "-input=false", "-no-color")
+	if !errorText("Permissions not checked").MatchString(out) || !errorText("Pulse gave no answer when asked which permissions account "+
+		emulator.AccountAcmeCorp+" grants").MatchString(out) || !strings.Contains(out, "1 to change") {
+		t.Errorf("want a plan to change the key with a warning that nothing was checked:\n%s", out)
+	}
+
+	c.run(true, admin, "destroy", "-auto-approve", "-input=false", "-no-color")
+	if got := emu.Count("POST /apikeys"); got != 1 {
+		t.Errorf("%d creates, want only the admin's", got)
+	}
+	if got := emu.Count("PATCH /apikeys/{id}"); got != 0 {
+		t.Errorf("%d updates, want none", got)
 	}
 	c.checkNoSecret(emu.Secrets())
+}
+
+// Issue 15, items 4 and 5: a failure of the whole run is explained once, in full, and each
+// other resource that meets it gets one line pointing to that error. An API that does not
+// answer is named with the URL used and where it came from, and the PULSE_BASE_URL the
+// provider block overrides is named in a warning.
+func TestAccCLI_oneErrorPerCause(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	// A loopback port that nothing listens on: connections are refused at once.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + closed.Addr().String()
+	closed.Close()
+
+	const n = 6
+	c := newCLIDir(t, `
+terraform {
+  required_providers {
+    pulse = {
+      source = "registry.terraform.io/pulsecrm/pulse"
+    }
+  }
+}
+
+variable "base_url" {
+  type = string
+}
+
+variable "pulse_api_key" {
+  type = string
+}
+
+variable "pulse_api_secret" {
+  type      = string
+  sensitive = true
+}
+
+provider "pulse" {
+  base_url    = var.base_url
+  api_key     = var.pulse_api_key
+  api_secret  = var.pulse_api_secret
+  max_retries = 0
+}
+
+resource "pulse_api_key" "k" {
+  count       = `+strconv.Itoa(n)+`
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "key ${count.index}"
+  permissions = ["readData"]
+}
+`)
+	live := []string{"TF_VAR_base_url=" + baseURL}
+	c.run(true, live, "apply", "-auto-approve", "-input=false", "-no-color")
+
+	count := func(out, text string) int { return len(errorText(text).FindAllStringIndex(out, -1)) }
+	expect := func(what, out string, full, oneLine string) {
+		t.Helper()
+		if got := count(out, full); got != 1 {
+			t.Errorf("%s: the full error %d times, want once:\n%s", what, got, out)
+		}
+		if got := count(out, oneLine); got != n-1 {
+			t.Errorf("%s: the one-line pointer %d times, want %d:\n%s", what, got, n-1, out)
+		}
+		if got := count(out, "Error:"); got != n {
+			t.Errorf("%s: %d errors, want one per key (%d):\n%s", what, got, n, out)
+		}
+	}
+
+	// The API does not answer; PULSE_BASE_URL names the live one, but the block wins.
+	out := c.run(false, []string{"TF_VAR_base_url=" + deadURL, "PULSE_BASE_URL=" + baseURL}, "plan", "-input=false", "-no-color")
+	expect("API unreachable", out,
+		"No answer came from the Pulse API at "+deadURL+" (from base_url in the provider block). Check that this is the server you meant",
+		"which says what to do: the Pulse API at "+deadURL+" did not answer.")
+	if !errorText("PULSE_BASE_URL is ignored").MatchString(out) || !errorText(fmt.Sprintf("PULSE_BASE_URL=%q is set in the "+
+		"environment, but base_url in the provider block wins over it: requests go to %s", baseURL, deadURL)).MatchString(out) {
+		t.Errorf("no warning that PULSE_BASE_URL is overridden:\n%s", out)
+	}
+
+	// The credentials are refused: one login, one full error.
+	const wrong = "wrong-secret-0a9b8c7d6e5f4a3b2c1d"
+	logins := emu.Logins()
+	out = c.run(false, append(live, "TF_VAR_pulse_api_secret="+wrong), "plan", "-input=false", "-no-color")
+	expect("credentials refused", out,
+		"Check the provider's credentials (api_key and api_secret, or email and password",
+		"which says what to do: Pulse refused the provider's credentials.")
+	if got := emu.Logins() - logins; got != 1 {
+		t.Errorf("wrong credentials were tried %d times, want once", got)
+	}
+
+	c.run(true, live, "destroy", "-auto-approve", "-input=false", "-no-color")
+	c.checkNoSecret(append(emu.Secrets(), wrong))
 }

@@ -88,7 +88,7 @@ func (d *permissionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 
 	permissions, err := client.ListPermissions(ctx, accountID)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to list the permissions of Pulse account "+accountID, err)
+		d.data.addAPIError(&resp.Diagnostics, "Unable to list the permissions of Pulse account "+accountID, err)
 		return
 	}
 
