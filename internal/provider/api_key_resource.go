@@ -463,7 +463,7 @@ func (r *apiKeyResource) findKeyElsewhere(ctx context.Context, accountID string,
 		}
 	}
 
-	where := fmt.Sprintf("account %s, the provider's account (the import id names none)", accountID)
+	where := fmt.Sprintf("account %s, the provider's account, where an id without an account is looked for", accountID)
 	switch {
 	case named && !slices.Contains(accounts, accountID):
 		where = fmt.Sprintf("account %s, which the provider's credentials cannot act on", accountID)

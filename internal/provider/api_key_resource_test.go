@@ -600,8 +600,8 @@ func TestAccAPIKeyResource_importFromAnotherAccount(t *testing.T) {
 		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
 		Steps: []resource.TestStep{
 			// The bare id, looked for on the provider's account (Acme Corp).
-			importStep(strconv.FormatInt(labs, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account "+
-				"(the import id names none). %s", labs, emulator.AccountAcmeCorp, onLabs)),
+			importStep(strconv.FormatInt(labs, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account, "+
+				"where an id without an account is looked for. %s", labs, emulator.AccountAcmeCorp, onLabs)),
 			// The wrong account, named.
 			importStep(fmt.Sprintf("%s/%d", emulator.AccountAcmeCorp, labs), fmt.Sprintf("Key %d is not on account %s. %s",
 				labs, emulator.AccountAcmeCorp, onLabs)),
@@ -610,8 +610,8 @@ func TestAccAPIKeyResource_importFromAnotherAccount(t *testing.T) {
 				"the provider's credentials cannot act on. %s", labs, emulator.AccountGlobex, onLabs)),
 			// A key that exists, but on an account out of reach, is nowhere the credentials reach;
 			// the accounts whose keys could not be listed are named.
-			importStep(strconv.FormatInt(globex, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account "+
-				"(the import id names none), nor on any other account the provider's credentials can act on", globex, emulator.AccountAcmeCorp)),
+			importStep(strconv.FormatInt(globex, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account, "+
+				"where an id without an account is looked for, nor on any other account the provider's credentials can act on", globex, emulator.AccountAcmeCorp)),
 			importStep(strconv.FormatInt(globex, 10), "The keys of account(s) 9100000000000001, 9100000000000002"),
 			// Imported from where it is, it plans nothing.
 			{
