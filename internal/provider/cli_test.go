@@ -596,6 +596,25 @@ func planHolds(t *testing.T, planFile, secret string) bool {
 	return false
 }
 
+// dirHolds reports whether any file in dir holds secret.
+func dirHolds(t *testing.T, dir, secret string) bool {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(secret)) {
+			return true
+		}
+	}
+	return false
+}
+
 // keySecret is the secret of the only key described description on account.
 func keySecret(t *testing.T, emu *emulator.Server, account, description string) string {
 	t.Helper()
@@ -680,7 +699,8 @@ output "ci_api_key" {
 // Issue 15, item 11: what the guides say of saved plans. A plan file holds the secrets of the
 // keys in state, and a credential given to the provider through a variable marked only
 // sensitive; an ephemeral variable (Terraform 1.10+, OpenTofu 1.11+) or the PULSE_*
-// environment keeps the credential out, and the plan still applies.
+// environment keeps the credential out, and the plan still applies. And what the
+// troubleshooting guide says of TF_LOG_SDK_PROTO_DATA_DIR: its files hold secrets.
 func TestAccCLI_savedPlansHoldSecrets(t *testing.T) {
 	emu, baseURL := startEmulator(t, emulator.Options{})
 	key := `
@@ -694,6 +714,12 @@ resource "pulse_api_key" "ci" {
 	credential := emulator.BootstrapAPISecret
 
 	c.run(true, nil, "apply", "-auto-approve", "-input=false", "-no-color")
+	// The troubleshooting guide's warning: the plugin library's protocol dump holds secrets.
+	protoDir := t.TempDir()
+	c.run(true, []string{"TF_LOG_SDK_PROTO_DATA_DIR=" + protoDir}, "plan", "-input=false", "-no-color")
+	if !dirHolds(t, protoDir, keySecret(t, emu, emulator.AccountAcmeCorp, "planned")) {
+		t.Error("TF_LOG_SDK_PROTO_DATA_DIR's files do not hold the key's secret, which the troubleshooting guide says they do")
+	}
 	c.run(true, nil, "plan", "-input=false", "-no-color", "-out=tfplan")
 	if !planHolds(t, plan, keySecret(t, emu, emulator.AccountAcmeCorp, "planned")) {
 		t.Error("the saved plan does not hold the secret of the key in state, which the guide says it does")
