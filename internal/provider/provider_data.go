@@ -35,10 +35,9 @@ type providerData struct {
 type runWideCause int
 
 const (
-	causeNone        runWideCause = iota
-	causeCredentials              // Pulse refused the provider's credentials
-	causeAccount                  // the provider's account_id is not one of the session's
-	causeUnreachable              // no answer from the API at all
+	causeCredentials runWideCause = iota // Pulse refused the provider's credentials
+	causeAccount                         // the provider's account_id is not one of the session's
+	causeUnreachable                     // no answer from the API at all
 )
 
 // providerDataFrom is the Configure step every resource and data source shares. It returns

@@ -4,30 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
+	"regexp"
+	"strings"
 	"testing"
 )
-
-// lineLogger records the message and fields of every log line.
-type lineLogger struct {
-	mu    sync.Mutex
-	lines []logLine
-}
-
-type logLine struct {
-	level, msg string
-	fields     map[string]any
-}
-
-func (l *lineLogger) add(level, msg string, fields map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, logLine{level, msg, fields})
-}
-
-func (l *lineLogger) Trace(_ context.Context, msg string, f map[string]any) { l.add("TRACE", msg, f) }
-func (l *lineLogger) Debug(_ context.Context, msg string, f map[string]any) { l.add("DEBUG", msg, f) }
-func (l *lineLogger) Warn(_ context.Context, msg string, f map[string]any)  { l.add("WARN", msg, f) }
 
 // Issue 15, item 13: the trace lines of the retry library and the client's own debug lines
 // number one request's attempts alike, from 1: the first line of a request was attempt=0 at
@@ -35,18 +15,24 @@ func (l *lineLogger) Warn(_ context.Context, msg string, f map[string]any)  { l.
 func TestLogLinesNumberAttemptsAlike(t *testing.T) {
 	api := newTestAPI(t)
 	api.script("GET /permissions", 1, http.StatusServiceUnavailable, nil, `{"error":"Service Unavailable","message":"try again"}`)
-	logs := &lineLogger{}
+	logs := &captureLogger{}
 	c := api.client(t, func(cfg *Config) { cfg.Logger = logs })
 	if _, err := c.ListPermissions(context.Background(), primaryID); err != nil {
 		t.Fatal(err)
 	}
 
+	// A line reads "[<ctx>] LEVEL message map[attempt:N ... path:/permissions ...]".
+	line := regexp.MustCompile(`^\[[^]]*\] (\S+) (.*) map\[.*\battempt:(\d+)\b`)
 	var got []string
-	for _, l := range logs.lines {
-		if l.fields["path"] != "/permissions" {
+	for _, l := range strings.Split(logs.text(), "\n") {
+		if !strings.Contains(l, " path:/permissions") {
 			continue
 		}
-		got = append(got, fmt.Sprintf("%s %s attempt=%v", l.level, l.msg, l.fields["attempt"]))
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("a line of the request has no attempt: %s", l)
+		}
+		got = append(got, fmt.Sprintf("%s %s attempt=%s", m[1], m[2], m[3]))
 	}
 	want := []string{
 		"TRACE retryablehttp: performing request attempt=1",
