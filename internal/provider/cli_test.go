@@ -3,6 +3,7 @@ package provider
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -541,15 +542,16 @@ func (c *cliDir) cliKind() (tofu bool, major, minor int) {
 }
 
 // shell runs script with bash in the working directory, with `tofu` standing for the CLI
-// under test, so that a guide's commands run as written under every CLI. It records both
-// streams in the transcript and returns them, with the exit status.
+// under test, so that a guide's commands run as written under every CLI. It records its
+// output in the transcript and returns it, with the exit status.
 func (c *cliDir) shell(extraEnv []string, script string) (string, error) {
 	c.t.Helper()
 	cmd := exec.Command("bash", "-c", `tofu() { "$PULSE_TEST_CLI" "$@"; }`+"\n"+script)
 	cmd.Dir = c.dir
 	cmd.Env = append(append(append([]string(nil), c.env...), extraEnv...), "PULSE_TEST_CLI="+c.cli)
 	out, err := cmd.CombinedOutput()
-	fmt.Fprintf(&c.transcript, "$ %s\n%s", script, out)
+	// The script itself is not recorded: a guide may spell out the emulator's own password.
+	fmt.Fprintf(&c.transcript, "$ bash -c <script>\n%s", out)
 	return string(out), err
 }
 
@@ -823,4 +825,49 @@ func TestAccCLI_openTofuEncryption(t *testing.T) {
 
 	c.run(true, env, "destroy", "-auto-approve", "-input=false", "-no-color")
 	c.checkNoSecret(append(emu.Secrets(), passphrase))
+}
+
+// Issue 15, items 3 and 13: the importing guide's way to make a key by hand against the
+// emulator, run as written, gives a key that imports with the id it names, and whose bare id
+// is said to be on the other account.
+func TestAccCLI_importingGuideKeyByHand(t *testing.T) {
+	for _, tool := range []string{"curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the guide's commands need %s, which is not installed", tool)
+		}
+	}
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	c := newCLIDir(t, cliProvider(baseURL)+`
+resource "pulse_api_key" "ci" {
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "made by hand"
+  permissions = ["readData"]
+}
+`)
+	out, err := c.shell([]string{"PULSE_BASE_URL=" + baseURL}, guideBlock(t, "guides/importing-keys.md.tmpl", "sh", "flatPermissionsList"))
+	if err != nil {
+		t.Fatalf("the guide's commands failed (%s):\n%s", err, out)
+	}
+	var made struct {
+		ID     int64  `json:"id"`
+		APIKey string `json:"apiKey"`
+	}
+	if err := json.Unmarshal([]byte(out), &made); err != nil || made.ID == 0 || !strings.HasPrefix(made.APIKey, "apiKey-") {
+		t.Fatalf("the guide's commands printed %q, want the new key's id and apiKey (%v)", out, err)
+	}
+
+	bare := c.run(false, nil, "import", "-input=false", "-no-color", "pulse_api_key.ci", strconv.FormatInt(made.ID, 10))
+	if !errorText(fmt.Sprintf("It is on account %s (\"made by hand\"): import it as %s/%d.", emulator.AccountAcmeLabs,
+		emulator.AccountAcmeLabs, made.ID)).MatchString(bare) {
+		t.Errorf("importing the bare id: want the account that holds it named:\n%s", bare)
+	}
+	c.run(true, nil, "import", "-input=false", "-no-color", "pulse_api_key.ci", fmt.Sprintf("%s/%d", emulator.AccountAcmeLabs, made.ID))
+	if out := c.run(true, nil, "plan", "-input=false", "-no-color"); !strings.Contains(out, "No changes") {
+		t.Errorf("the plan after the import is not empty:\n%s", out)
+	}
+	c.run(true, nil, "destroy", "-auto-approve", "-input=false", "-no-color")
+	if keys := emu.APIKeys(emulator.AccountAcmeLabs); len(keys) != 0 {
+		t.Errorf("%d keys left on Acme Labs", len(keys))
+	}
+	c.checkNoSecret(emu.Secrets())
 }
