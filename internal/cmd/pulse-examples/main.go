@@ -76,7 +76,9 @@ func run(ctx context.Context, tofu, terraform string, stdout io.Writer) (err err
 	env := devenv.CLIEnv(cliConfig,
 		"PULSE_BASE_URL="+emu.URL,
 		"PULSE_API_KEY="+emulator.BootstrapAPIKey, "PULSE_API_SECRET="+emulator.BootstrapAPISecret,
-		"TF_VAR_pulse_api_key="+emulator.BootstrapAPIKey, "TF_VAR_pulse_api_secret="+emulator.BootstrapAPISecret)
+		"TF_VAR_pulse_api_key="+emulator.BootstrapAPIKey, "TF_VAR_pulse_api_secret="+emulator.BootstrapAPISecret,
+		// The OpenTofu encryption example's passphrase: a test value, as a pipeline would pass its own.
+		"TF_VAR_state_passphrase=examples-check-passphrase-0123456789")
 	cli := func(dir, path string, args ...string) error {
 		cmd := devenv.Command(ctx, path, args...)
 		cmd.Dir, cmd.Env = dir, env
@@ -109,6 +111,51 @@ func run(ctx context.Context, tofu, terraform string, stdout io.Writer) (err err
 		fmt.Fprintf(stdout, "ok   %s (fmt, validate under tofu and terraform, apply and destroy)\n", strings.TrimPrefix(filepath.ToSlash(dir), "examples/"))
 	}
 	fmt.Fprintf(stdout, "examples: %d passed, 0 failed\n", len(dirs))
+
+	snippets, skipped, err := docSnippets("templates")
+	if err != nil {
+		return err
+	}
+	for i, sn := range snippets {
+		dir := filepath.Join(work, "snippets", fmt.Sprint(i+1))
+		declared, err := stubs(sn.hcl)
+		if err == nil {
+			err = writeFiles(dir, map[string]string{"snippet.tf": sn.hcl, "_stubs.tf": declared})
+		}
+		if err == nil {
+			err = cli(dir, tofu, "fmt", "-check", "-diff", "snippet.tf")
+		}
+		clis := []string{tofu, terraform}
+		if needsEphemeralVariables(sn.hcl) {
+			clis = clis[:1] // ephemeral variables are newer than Terraform 1.5
+		}
+		for _, path := range clis {
+			if err == nil {
+				err = cli(dir, path, "validate", "-no-color")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("the snippet %s: %w", sn.name, err)
+		}
+	}
+	if len(skipped) == 0 {
+		skipped = []string{"none"}
+	}
+	fmt.Fprintf(stdout, "docs: %d snippets passed fmt and validate; not checked (other providers): %s\n",
+		len(snippets), strings.Join(skipped, " "))
+	return nil
+}
+
+// writeFiles writes each named file into dir, which it makes.
+func writeFiles(dir string, files map[string]string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -142,8 +189,9 @@ func exampleDirs(root string) ([]string, error) {
 	return dirs, err
 }
 
-// copyExample copies the .tf files of an example into dst, adding the provider's source
-// address when the example does not declare it.
+// copyExample copies the .tf files of an example (and its .tofu files, which only OpenTofu
+// reads: state encryption) into dst, adding the provider's source address when the example
+// does not declare it.
 func copyExample(src, dst string) error {
 	if err := os.MkdirAll(dst, 0o700); err != nil {
 		return err
@@ -152,6 +200,11 @@ func copyExample(src, dst string) error {
 	if err != nil {
 		return err
 	}
+	tofuOnly, err := filepath.Glob(filepath.Join(src, "*.tofu"))
+	if err != nil {
+		return err
+	}
+	files = append(files, tofuOnly...)
 	declared := false
 	for _, f := range files {
 		data, err := os.ReadFile(f)
