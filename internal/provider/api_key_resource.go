@@ -30,10 +30,11 @@ func NewAPIKeyResource() resource.Resource {
 }
 
 var (
-	_ resource.Resource                = &apiKeyResource{}
-	_ resource.ResourceWithConfigure   = &apiKeyResource{}
-	_ resource.ResourceWithModifyPlan  = &apiKeyResource{}
-	_ resource.ResourceWithImportState = &apiKeyResource{}
+	_ resource.Resource                   = &apiKeyResource{}
+	_ resource.ResourceWithConfigure      = &apiKeyResource{}
+	_ resource.ResourceWithModifyPlan     = &apiKeyResource{}
+	_ resource.ResourceWithImportState    = &apiKeyResource{}
+	_ resource.ResourceWithValidateConfig = &apiKeyResource{}
 )
 
 type apiKeyResource struct {
@@ -50,8 +51,9 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"permissions.\n\n" +
 			"The key's secret is returned by the API **once**, when the key is created. The provider keeps it in " +
 			"`api_secret` (sensitive) and never reads it again; it cannot be recovered later, and an imported key " +
-			"has none. To get a new secret, replace the key: change a value in `keepers` (for example from a " +
-			"`time_rotating` resource), with `create_before_destroy` so the new key exists before the old one is deleted.\n\n" +
+			"has none. To get a new secret on a schedule, set `rotation`: a plan made once the key is due creates a new " +
+			"key and secret in place, and the previous key keeps working for the overlap. For other triggers, change a " +
+			"value in `keepers`, which replaces the key.\n\n" +
 			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account. Some Pulse " +
 			"builds let a session opened with an API key update or delete only that key itself, or reach only the " +
 			"account the key was created on: the email and password of an account administrator manage keys on every " +
@@ -96,10 +98,14 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops working, in RFC 3339 (`2027-01-31T00:00:00Z`). Must be in the " +
-					"future when set. Omit it for a key that never expires. Updated in place.",
+					"future when set. Omit it for a key that never expires. Updated in place. With `rotation`, it is " +
+					"set by the provider (`every` + `overlap` from the key's creation) and cannot be configured.",
 				Optional:   true,
+				Computed:   true,
 				Validators: []validator.String{rfc3339Validator{}},
 			},
+			"rotation": rotationAttribute(),
+			"previous": previousAttribute(),
 			"keepers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, replace the key, and so issue a " +
 					"new secret: the rotation trigger (for example `time_rotating.this.id`). Not sent to Pulse. " +
@@ -147,19 +153,22 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 // a wrong permission name, a past expiry or credentials without writeApiKeys on the account
 // fail the plan rather than the apply.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil || r.data.client == nil {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 
 	creating := req.State.Raw.IsNull()
 	// An unchanged key has nothing to check; at a thousand keys the conversions it skips are
-	// a measurable part of a plan (see the Performance guide).
-	if !creating && req.Plan.Raw.Equal(req.State.Raw) {
+	// a measurable part of a plan (see the Performance guide). Only a rotating key, or one
+	// whose expiry was removed from the configuration, may change while its plan does not.
+	if !creating && req.Plan.Raw.Equal(req.State.Raw) && !r.lifetimeMayChange(ctx, req) {
 		return
 	}
 
 	var plan, state apiKeyModel
+	var configExpiresAt types.String
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("expires_at"), &configExpiresAt)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -168,6 +177,32 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		if resp.Diagnostics.HasError() {
 			return
 		}
+	}
+
+	// expires_at is computed only for a rotating key; for any other, what is configured.
+	if configExpiresAt.IsNull() {
+		switch {
+		case plan.Rotation.IsNull():
+			plan.ExpiresAt = types.StringNull()
+		case creating || plan.Rotation.IsUnknown():
+			plan.ExpiresAt = types.StringUnknown()
+		default:
+			plan.ExpiresAt = state.ExpiresAt
+		}
+	}
+	if creating {
+		plan.Previous = types.ObjectNull(previousAttrTypes)
+	} else {
+		r.planRotation(ctx, req, resp, &plan, &state)
+		// The framework marks updated_at unknown only for a plan that differed from the state
+		// before the lines above changed it.
+		if !plan.equal(state) {
+			plan.UpdatedAt = types.StringUnknown()
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil {
+		return
 	}
 
 	if plan.AccountID.IsUnknown() && creating {
@@ -180,8 +215,8 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("account_id"), plan.AccountID)...)
 	}
 
-	if !plan.ExpiresAt.IsNull() && !plan.ExpiresAt.IsUnknown() && (creating || !plan.ExpiresAt.Equal(state.ExpiresAt)) {
-		if t, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString()); err == nil && !t.After(time.Now()) {
+	if !configExpiresAt.IsNull() && !configExpiresAt.IsUnknown() && (creating || !configExpiresAt.Equal(state.ExpiresAt)) {
+		if t, err := time.Parse(time.RFC3339, configExpiresAt.ValueString()); err == nil && !t.After(r.data.clock()) {
 			resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry in the past",
 				fmt.Sprintf("expires_at is %s, which has already passed. Set a future time, or remove expires_at for a key that never expires.",
 					plan.ExpiresAt.ValueString()))
@@ -238,9 +273,18 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
+	// A rotating key is created with its backstop: no key outlives its period and overlap.
+	s, rotating := plan.schedule(ctx)
+	if rotating {
+		plan.ExpiresAt = types.StringNull()
+	}
 	input := plan.input(ctx, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if rotating {
+		backstop := r.data.clock().Add(s.every + s.overlap)
+		input.ExpiresAt = &backstop
 	}
 
 	accountID := plan.AccountID.ValueString()
@@ -315,6 +359,12 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 
+	// The plan leaves the id unknown only for a due rotation.
+	if plan.ID.IsUnknown() {
+		r.rotate(ctx, client, plan, state, resp)
+		return
+	}
+
 	accountID := state.AccountID.ValueString()
 	ref := state.ref(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -347,6 +397,13 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 
 	plan.APISecret = state.APISecret
 	resp.Diagnostics.Append(plan.fill(ctx, key)...)
+
+	retiring := plan.Previous.IsUnknown()
+	previous, ok := r.settlePrevious(ctx, client, plan, state, &resp.Diagnostics)
+	plan.Previous = previous
+	if ok && retiring {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retirePendingKey, nil)...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -375,19 +432,26 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if errors.Is(err, pulseapi.ErrKeyReplaced) {
 		resp.Diagnostics.AddWarning("Pulse API key already gone; another key holds its id",
 			fmt.Sprintf("%s. That key was left alone; this one is removed from the state.", err))
-		return
 	}
-	if err == nil {
+	switch {
+	case errors.Is(err, pulseapi.ErrKeyReplaced):
+		err = nil
+	case err == nil:
 		err = client.DeleteAPIKey(ctx, accountID, ref.ID)
 	}
 	// Only Pulse's "API key not found" (or a listing without it) means gone: another 404
 	// may mean "no access" while the key still works.
 	if errors.Is(err, pulseapi.ErrKeyNotFound) {
 		tflog.Debug(ctx, "Pulse API key was already deleted", map[string]any{"id": ref.ID})
-		return
+		err = nil
 	}
 	if err != nil {
 		r.data.addKeyError(ctx, &resp.Diagnostics, "delete", accountID, err)
+		return
+	}
+	// A predecessor still in its overlap goes with its successor.
+	if prev := state.previous(ctx); prev != nil {
+		r.deleteKey(ctx, client, accountID, prev.ref(&resp.Diagnostics), &resp.Diagnostics)
 	}
 }
 
@@ -499,6 +563,8 @@ type apiKeyModel struct {
 	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
 	CreatedAt        types.String `tfsdk:"created_at"`
 	UpdatedAt        types.String `tfsdk:"updated_at"`
+	Rotation         types.Object `tfsdk:"rotation"`
+	Previous         types.Object `tfsdk:"previous"`
 }
 
 // ref names the key in state for its whole life: its id, with the public api_key and creation
@@ -561,7 +627,8 @@ func (m apiKeyModel) equal(o apiKeyModel) bool {
 	return m.ID.Equal(o.ID) && m.AccountID.Equal(o.AccountID) && m.Description.Equal(o.Description) &&
 		m.Permissions.Equal(o.Permissions) && m.ExpiresAt.Equal(o.ExpiresAt) && m.Keepers.Equal(o.Keepers) &&
 		m.APIKey.Equal(o.APIKey) && m.APISecret.Equal(o.APISecret) && m.LastFourOfSecret.Equal(o.LastFourOfSecret) &&
-		m.CreatedAt.Equal(o.CreatedAt) && m.UpdatedAt.Equal(o.UpdatedAt)
+		m.CreatedAt.Equal(o.CreatedAt) && m.UpdatedAt.Equal(o.UpdatedAt) && m.Rotation.Equal(o.Rotation) &&
+		m.Previous.Equal(o.Previous)
 }
 
 // sameInstant reports whether an RFC 3339 string names the time t, to the millisecond: Pulse

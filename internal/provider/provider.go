@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -33,6 +34,10 @@ type pulseProvider struct {
 	// version is "dev" for local builds, the release version otherwise, and "test" in the
 	// acceptance tests.
 	version string
+	// now is the clock that decides when a key's rotation is due or its expiry has passed;
+	// nil means time.Now. Tests share one with the emulator, so that a rotation a month away
+	// can be made due without waiting for it.
+	now func() time.Time
 }
 
 func (p *pulseProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -159,7 +164,7 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			return
 		}
 		tflog.Debug(ctx, "provider configuration is unknown; reads are deferred to apply")
-		data := &providerData{}
+		data := &providerData{now: p.now}
 		resp.DataSourceData = data
 		resp.ResourceData = data
 		return
@@ -188,7 +193,7 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	})
 
 	_, from := settings.baseURLAndSource()
-	data := &providerData{client: client, logger: logger, baseURLFrom: from}
+	data := &providerData{client: client, logger: logger, baseURLFrom: from, now: p.now}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }

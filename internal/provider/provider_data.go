@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -24,6 +25,8 @@ type providerData struct {
 	// baseURLFrom says where the client's URL came from, in a user's words ("base_url in the
 	// provider block"), for the error of an API that cannot be reached.
 	baseURLFrom string
+	// now is the provider's clock (see pulseProvider.now); nil means time.Now.
+	now func() time.Time
 
 	// firstOf holds, for each failure that every request of the run meets (see runWideCause),
 	// the request id of the error that explained it in full: the resources and data sources
@@ -59,6 +62,14 @@ func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
 
 // logContext returns ctx with the provider's masking rules, so that a resource's own log
 // lines are filtered like the client's.
+// clock returns the current time on the provider's clock. d may be nil (no configuration yet).
+func (d *providerData) clock() time.Time {
+	if d == nil || d.now == nil {
+		return time.Now()
+	}
+	return d.now()
+}
+
 func (d *providerData) logContext(ctx context.Context) context.Context {
 	if d == nil || d.logger == nil {
 		return ctx
