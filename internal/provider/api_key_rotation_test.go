@@ -259,7 +259,8 @@ func TestAccAPIKeyRotation(t *testing.T) {
 	})
 }
 
-// The previous key is refused once its overlap ends, with no apply in between.
+// The previous key is refused once its overlap ends, with no apply in between; a rotation
+// that comes late, near the backstop, still gives it its whole overlap.
 func TestAccAPIKeyRotation_overlapEnds(t *testing.T) {
 	clock := &testClock{}
 	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
@@ -272,12 +273,14 @@ func TestAccAPIKeyRotation_overlapEnds(t *testing.T) {
 		CheckDestroy:             checkKeysNamed(emu, "overlap ends", 0),
 		Steps: []resource.TestStep{
 			{Config: config, Check: first.capture(name)},
+			// Late: 10 minutes before the backstop (every + overlap) would end the key.
 			{
-				PreConfig: func() { clock.advance(24*time.Hour + time.Minute) },
+				PreConfig: func() { clock.advance(24*time.Hour + 50*time.Minute) },
 				Config:    config,
 				Check:     first.checkLogin(baseURL, "previous", http.StatusOK),
 			},
-			// Still within the overlap: the previous key works, and there is nothing to plan.
+			// Still within the overlap, past the old backstop: the previous key works, and there
+			// is nothing to plan.
 			{
 				PreConfig: func() {
 					clock.advance(59 * time.Minute)
@@ -328,4 +331,104 @@ func checkBackstop(emu *emulator.Server, k *keyCredentials, d time.Duration) res
 		}
 		return fmt.Errorf("key %s not in Pulse", k.id)
 	}
+}
+
+// An overlap of 0s deletes the previous key as soon as its successor exists.
+func TestAccAPIKeyRotation_noOverlap(t *testing.T) {
+	clock := &testClock{}
+	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
+	const name = "pulse_api_key.test"
+	config := rotatingConfig(baseURL, "no overlap", "30s", "0s")
+	var first, second keyCredentials
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
+		CheckDestroy:             checkKeysNamed(emu, "no overlap", 0),
+		Steps: []resource.TestStep{
+			{Config: config, Check: first.capture(name)},
+			{
+				PreConfig: func() {
+					clock.advance(time.Minute)
+					emu.ResetJournal()
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("previous"), knownvalue.Null()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					second.capture(name),
+					checkWrites(emu, write("POST", nil), write("DELETE", &first)),
+					first.checkLogin(baseURL, "previous", http.StatusUnauthorized),
+					second.checkLogin(baseURL, "new", http.StatusOK),
+					checkKeysNamed(emu, "no overlap", 1),
+				),
+			},
+		},
+	})
+}
+
+// A failed rotation loses nothing. A successor that cannot be created changes nothing; a
+// predecessor that cannot be retired once its successor exists leaves the successor, with its
+// secret, in the state, and the next apply retires the predecessor. The destroy deletes both.
+func TestAccAPIKeyRotation_failureHalfway(t *testing.T) {
+	clock := &testClock{}
+	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
+	const name = "pulse_api_key.test"
+	const description = "halfway"
+	config := rotatingConfig(baseURL, description, "24h", "1h")
+	refused := emulator.Fault{Status: http.StatusBadRequest}
+	var first, second keyCredentials
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
+		CheckDestroy:             checkKeysNamed(emu, description, 0),
+		Steps: []resource.TestStep{
+			{Config: config, Check: first.capture(name)},
+			// The successor's create fails: the key in state is still the first.
+			{
+				PreConfig: func() {
+					clock.advance(24*time.Hour + time.Minute)
+					emu.FailNext("POST /apikeys", 1, refused)
+				},
+				Config:      config,
+				ExpectError: errorText("Unable to create the successor of Pulse API key"),
+			},
+			// The predecessor's PATCH fails after the successor exists.
+			{
+				PreConfig: func() {
+					emu.ResetJournal()
+					emu.FailNext("PATCH /apikeys/{id}", 1, refused)
+				},
+				Config: config,
+				ExpectError: errorTexts("Previous Pulse API key not retired",
+					"was created and is saved in the state with its secret", "could not be retired and is still fully valid",
+					"the next apply retires it"),
+			},
+			// The next apply retires it, and creates nothing: the successor was in the state, and
+			// its secret there is the one that logs in.
+			{
+				PreConfig: func() {
+					expectLogin(t, baseURL, &first, http.StatusOK)
+					emu.ResetJournal()
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(name, tfjsonpath.New("previous")),
+						plancheck.ExpectKnownValue(name, tfjsonpath.New("api_key"), knownvalue.NotNull()),
+					},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					second.capture(name),
+					resource.TestCheckResourceAttrPtr(name, "previous.id", &first.id),
+					checkWrites(emu, write("PATCH", &first)),
+					checkBackstop(emu, &first, time.Hour),
+					first.checkLogin(baseURL, "previous", http.StatusOK),
+					second.checkLogin(baseURL, "new", http.StatusOK),
+					checkKeysNamed(emu, description, 2),
+				),
+			},
+		},
+	})
 }
