@@ -2,6 +2,7 @@ package provider
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -34,6 +35,10 @@ func apiKeyDataAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "When the key expires (RFC 3339); null if it never does.",
 			Computed:            true,
 		},
+		"expired": schema.BoolAttribute{
+			MarkdownDescription: "Whether `expires_at` has passed: an expired key can no longer log in.",
+			Computed:            true,
+		},
 		"last_four_of_secret": schema.StringAttribute{
 			MarkdownDescription: "The last four characters of the key's secret.",
 			Computed:            true,
@@ -51,17 +56,20 @@ type apiKeyDataModel struct {
 	Description      types.String `tfsdk:"description"`
 	Permissions      []string     `tfsdk:"permissions"`
 	ExpiresAt        types.String `tfsdk:"expires_at"`
+	Expired          types.Bool   `tfsdk:"expired"`
 	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
 	CreatedAt        types.String `tfsdk:"created_at"`
 }
 
-func newAPIKeyDataModel(k pulseapi.APIKey) apiKeyDataModel {
+// newAPIKeyDataModel describes k as it is at now.
+func newAPIKeyDataModel(k pulseapi.APIKey, now time.Time) apiKeyDataModel {
 	m := apiKeyDataModel{
 		ID:               types.StringValue(strconv.FormatInt(k.ID, 10)),
 		APIKey:           types.StringValue(k.APIKey),
 		Description:      types.StringValue(k.Description),
 		Permissions:      nonNil(k.Permissions),
 		ExpiresAt:        types.StringNull(),
+		Expired:          types.BoolValue(keyExpired(k, now)),
 		LastFourOfSecret: types.StringValue(k.LastFourOfSecret),
 		CreatedAt:        timeValue(k.CreatedAt),
 	}
@@ -69,4 +77,9 @@ func newAPIKeyDataModel(k pulseapi.APIKey) apiKeyDataModel {
 		m.ExpiresAt = timeValue(*k.ExpiresAt)
 	}
 	return m
+}
+
+// keyExpired reports whether Pulse refuses k at now because its expiry has passed.
+func keyExpired(k pulseapi.APIKey, now time.Time) bool {
+	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }

@@ -97,7 +97,7 @@ func (d *apiKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	for _, k := range keys {
 		if (by == "id" && strconv.FormatInt(k.ID, 10) == value) || (by == "api_key" && k.APIKey == value) {
-			state := apiKeyLookupModel{apiKeyDataModel: newAPIKeyDataModel(k), AccountID: types.StringValue(accountID)}
+			state := apiKeyLookupModel{apiKeyDataModel: newAPIKeyDataModel(k, d.data.clock()), AccountID: types.StringValue(accountID)}
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
 		}

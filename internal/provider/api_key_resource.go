@@ -336,6 +336,9 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 
 	refreshed := state
 	resp.Diagnostics.Append(refreshed.fill(ctx, key)...)
+	if keyExpired(*key, r.data.clock()) {
+		r.addExpiredWarning(ctx, &resp.Diagnostics, refreshed, *key.ExpiresAt)
+	}
 	// A key as the state already holds it needs no writing back (the response starts as the
 	// prior state): in a refresh of many keys, that conversion is a large share of the
 	// provider's own time.

@@ -431,3 +431,17 @@ func (r *apiKeyResource) lifetimeMayChange(ctx context.Context, req resource.Mod
 	return diags.HasError() || !rotation.IsNull() || !previous.IsNull() ||
 		(configExpiresAt.IsNull() && !stateExpiresAt.IsNull())
 }
+
+// addExpiredWarning names a key Pulse no longer accepts, and what brings it back: a rotating
+// key's plan already rotates it; any other needs a new expiry or a new key.
+func (r *apiKeyResource) addExpiredWarning(ctx context.Context, diags *diag.Diagnostics, m apiKeyModel, expiredAt time.Time) {
+	what := "Set expires_at to a later time, or remove it, and apply; or make a new key and secret with " +
+		"terraform apply -replace=<address>. To renew keys on a schedule, set rotation."
+	if _, ok := m.schedule(ctx); ok {
+		what = "It is past its rotation too: apply to rotate it, creating a new key and secret."
+	}
+	diags.AddWarning("Pulse API key expired",
+		fmt.Sprintf("Key %s (%s, %q) on account %s expired at %s: Pulse refuses it, so whatever still logs in with "+
+			"its secret fails. %s", m.ID.ValueString(), m.APIKey.ValueString(), m.Description.ValueString(),
+			m.AccountID.ValueString(), expiredAt.UTC().Format(time.RFC3339), what))
+}

@@ -74,7 +74,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	state.AccountID = types.StringValue(accountID)
 	state.APIKeys = make([]apiKeyDataModel, 0, len(keys))
 	for _, k := range keys {
-		state.APIKeys = append(state.APIKeys, newAPIKeyDataModel(k))
+		state.APIKeys = append(state.APIKeys, newAPIKeyDataModel(k, d.data.clock()))
 	}
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

@@ -57,3 +57,41 @@ resource "pulse_api_key" "ci" {
 		}
 	}
 }
+
+// A key whose expiry has passed is named in a warning at refresh, with what to do, and the
+// data sources say it is expired.
+func TestAccCLI_expiredKeyWarning(t *testing.T) {
+	_, baseURL := startEmulator(t, emulator.Options{})
+	expiresAt := time.Now().Add(3 * time.Second).UTC().Format(time.RFC3339)
+	c := newCLIDir(t, cliProvider(baseURL)+fmt.Sprintf(`
+resource "pulse_api_key" "short" {
+  description = "short-lived"
+  permissions = ["readData"]
+  expires_at  = %q
+}
+
+data "pulse_api_key" "short" {
+  id = pulse_api_key.short.id
+}
+
+output "expired" {
+  value = data.pulse_api_key.short.expired
+}
+`, expiresAt))
+
+	out := c.run(true, nil, "apply", "-auto-approve", "-no-color")
+	if strings.Contains(out, "Pulse API key expired") {
+		t.Fatalf("a key that has not expired yet gets the warning:\n%s", out)
+	}
+	time.Sleep(4 * time.Second)
+
+	out = c.run(true, nil, "apply", "-auto-approve", "-no-color")
+	if !errorTexts("Warning: Pulse API key expired", `"short-lived") on account`, "expired at "+expiresAt,
+		"Set expires_at to a later time, or remove it").MatchString(out) {
+		t.Errorf("the refresh does not name the expired key and what to do:\n%s", out)
+	}
+	if got := strings.TrimSpace(c.run(true, nil, "output", "-raw", "expired")); got != "true" {
+		t.Errorf("data.pulse_api_key.short.expired is %q, want true", got)
+	}
+	c.run(true, nil, "destroy", "-auto-approve", "-no-color")
+}
