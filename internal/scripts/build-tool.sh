@@ -2,12 +2,16 @@
 # Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
 # the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
 # install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh tofu|terraform|golangci-lint|goreleaser
+# Usage: build-tool.sh tofu|terraform|terraform-latest|golangci-lint|goreleaser
 set -euo pipefail
 
 cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
 
+# name is the binary's file name, kept in <cache>/<name>-<version>/; patch, when set, is a
+# function run in a writable copy of the module folder before the build.
+name="${1:-}"
+patch=""
 case "${1:-}" in
 tofu)
 	module=github.com/opentofu/opentofu
@@ -20,6 +24,16 @@ terraform)
 	version=v1.5.7
 	pkg=.
 	ldflags=""
+	;;
+terraform-latest)
+	# The newest Terraform, for the features 1.5.7 lacks (identity, list resources and
+	# `terraform query`, ephemeral resources). Cached in its own versioned folder as `terraform`.
+	module=github.com/hashicorp/terraform
+	version=v1.16.4
+	pkg=.
+	ldflags="-X github.com/hashicorp/terraform/version.dev=no"
+	name=terraform
+	patch=patch_terraform_backends
 	;;
 golangci-lint)
 	module=github.com/golangci/golangci-lint/v2
@@ -35,12 +49,45 @@ goreleaser)
 	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
 	;;
 *)
-	echo "usage: $0 tofu|terraform|golangci-lint|goreleaser" >&2
+	echo "usage: $0 tofu|terraform|terraform-latest|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac
 
-bin="$cache/$1-$version/$1"
+# patch_terraform_backends makes Terraform v1.16.4 buildable from the module proxy's zip.
+# Since v1.6 its go.mod replaces nine remote-state backends and internal/legacy with nested
+# modules that the zip does not contain, so `go build` fails. The tests keep their state in
+# local files, so the patch drops those ten modules and the nine backends' imports and entries
+# in internal/backend/init/init.go; local, remote, http, inmem and cloud stay. The patch names
+# every line it removes and stops if one is missing: a new version needs a new look.
+patch_terraform_backends() {
+	local dropped=(azure consul cos gcs kubernetes oss pg s3 oci)
+	local edits=() b
+	for b in "${dropped[@]}"; do
+		edits+=("-dropreplace=github.com/hashicorp/terraform/internal/backend/remote-state/$b"
+			"-droprequire=github.com/hashicorp/terraform/internal/backend/remote-state/$b")
+	done
+	edits+=(-dropreplace=github.com/hashicorp/terraform/internal/legacy
+		-droprequire=github.com/hashicorp/terraform/internal/legacy)
+	go mod edit "${edits[@]}"
+
+	local init=internal/backend/init/init.go
+	# The import alias and the map key of each dropped backend (Azure's key is "azurerm").
+	local aliases=(backendAzure backendConsul backendCos backendGCS backendKubernetes backendOSS backendPg backendS3 backendOCI)
+	local keys=(azurerm consul cos gcs kubernetes oss pg s3 oci)
+	local i
+	for i in "${!aliases[@]}"; do
+		grep -q "^[[:space:]]*${aliases[$i]} \"github.com/hashicorp/terraform/internal/backend/remote-state/${dropped[$i]}\"\$" "$init" ||
+			{ echo "error: $init has no import of the ${dropped[$i]} backend; the patch is for $version only" >&2; return 1; }
+		grep -q "^[[:space:]]*\"${keys[$i]}\":[[:space:]]*func() backend.Backend { return ${aliases[$i]}.New() },\$" "$init" ||
+			{ echo "error: $init has no ${keys[$i]} entry; the patch is for $version only" >&2; return 1; }
+		sed -i -e "/^[[:space:]]*${aliases[$i]} \"github.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/${dropped[$i]}\"\$/d" \
+			-e "/^[[:space:]]*\"${keys[$i]}\":[[:space:]]*func() backend.Backend { return ${aliases[$i]}.New() },\$/d" "$init"
+	done
+	gofmt -w "$init"
+}
+
+bin="$cache/$name-$version/$name"
 if [ -x "$bin" ]; then
 	echo "$bin"
 	exit 0
@@ -55,6 +102,17 @@ rmdir "$scratch"
 if [ -z "$dir" ]; then
 	echo "error: go mod download did not name a folder for $module@$version" >&2
 	exit 1
+fi
+
+if [ -n "$patch" ]; then
+	# The module cache is read-only by design: patch a copy, removed once the build is done.
+	copy=$(mktemp -d)
+	trap 'rm -rf "$copy"' EXIT
+	cp -R "$dir/." "$copy"
+	chmod -R u+w "$copy"
+	dir=$copy
+	echo "==> patching $module@$version ($patch)" >&2
+	(cd "$dir" && "$patch")
 fi
 
 echo "==> building $1 $version (several minutes on a cold build cache)" >&2
