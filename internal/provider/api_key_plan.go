@@ -15,12 +15,13 @@ import (
 	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
 
-// The plan-time checks of pulse_api_key that ask the API, and its keepers plan modifier.
+// The plan-time checks that ask the API, shared by the pulse_api_key resource and ephemeral
+// resource, and the resource's keepers plan modifier.
 
 // checkAccount refuses at plan time an account the credentials cannot act on, which Pulse
 // would otherwise refuse half-way through an apply. The session is already at hand.
-func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, diags *diag.Diagnostics) {
-	session, err := r.data.client.Session(ctx)
+func checkAccount(ctx context.Context, client *pulseapi.Client, accountID string, diags *diag.Diagnostics) {
+	session, err := client.Session(ctx)
 	if err != nil {
 		addAPIError(diags, "Unable to read the Pulse session", err)
 		return
@@ -34,8 +35,9 @@ func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, dia
 			"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID))
 }
 
-func (r *apiKeyResource) checkPermissionNames(ctx context.Context, accountID string, names []string, diags *diag.Diagnostics) {
-	grantable, err := r.data.client.ListPermissions(ctx, accountID)
+// checkPermissionNames refuses, with a did-you-mean, a permission name the account cannot grant.
+func checkPermissionNames(ctx context.Context, client *pulseapi.Client, accountID string, names []string, diags *diag.Diagnostics) {
+	grantable, err := client.ListPermissions(ctx, accountID)
 	if pulseapi.IsForbidden(err) {
 		diags.AddAttributeWarning(path.Root("permissions"), "Permission names not checked",
 			fmt.Sprintf("The provider's credentials may not list the permissions of account %s, so the names in "+

@@ -8,15 +8,16 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -32,6 +33,7 @@ var (
 	_ resource.ResourceWithConfigure   = &apiKeyResource{}
 	_ resource.ResourceWithModifyPlan  = &apiKeyResource{}
 	_ resource.ResourceWithImportState = &apiKeyResource{}
+	_ resource.ResourceWithIdentity    = &apiKeyResource{}
 )
 
 type apiKeyResource struct {
@@ -72,7 +74,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "What the key is for. Updated in place.",
 				Required:            true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or blank: say what the key is for"),
+					stringvalidator.RegexMatches(nonBlankPattern, "must not be empty or blank: say what the key is for"),
 				},
 			},
 			"permissions": schema.SetAttribute{
@@ -82,11 +84,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"Updated in place.",
 				ElementType: types.StringType,
 				Required:    true,
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
-						"must be a permission name, such as readApplications, without spaces")),
-				},
+				Validators:  permissionSetValidators(),
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops working, in RFC 3339 (`2027-01-31T00:00:00Z`). Must be in the " +
@@ -127,6 +125,23 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"updated_at": schema.StringAttribute{
 				MarkdownDescription: "When the key was last changed (RFC 3339).",
 				Computed:            true,
+			},
+		},
+	}
+}
+
+// IdentitySchema names a key the way Terraform 1.12+ and OpenTofu 1.12+ import and list it:
+// Pulse ids are unique only within an account, so the account is part of the identity.
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"account_id": identityschema.StringAttribute{
+				Description:       "The account the key lives on (digits). When importing, defaults to the provider's account.",
+				OptionalForImport: true,
+			},
+			"id": identityschema.StringAttribute{
+				Description:       "The key's id in Pulse (digits).",
+				RequiredForImport: true,
 			},
 		},
 	}
@@ -185,7 +200,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	accountChanged := creating || !plan.AccountID.Equal(state.AccountID)
 	if accountChanged {
-		r.checkAccount(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
+		checkAccount(ctx, r.data.client, plan.AccountID.ValueString(), &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -207,7 +222,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.checkPermissionNames(ctx, plan.AccountID.ValueString(), names, &resp.Diagnostics)
+	checkPermissionNames(ctx, r.data.client, plan.AccountID.ValueString(), names, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -241,6 +256,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.APISecret = types.StringValue(key.Secret)
 	resp.Diagnostics.Append(plan.fill(ctx, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -283,6 +299,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if !refreshed.equal(state) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &refreshed)...)
 	}
+	// Also where a state written before identity existed, or imported by a string id, gets one.
+	resp.Diagnostics.Append(setIdentityIfChanged(ctx, resp.Identity, refreshed.identity())...)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -330,6 +348,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	plan.APISecret = state.APISecret
 	resp.Diagnostics.Append(plan.fill(ctx, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -366,15 +385,39 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // importIDPattern accepts "<id>" and "<account_id>/<id>".
 var importIDPattern = regexp.MustCompile(`^(?:([0-9]+)/)?([0-9]+)$`)
 
+// ImportState takes a string id (`terraform import`, an import block's id) or an identity (an
+// import block's identity, Terraform 1.12+ and OpenTofu 1.12+); Read then fills the rest.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	m := importIDPattern.FindStringSubmatch(req.ID)
-	if m == nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
-				"Find a key's id with the pulse_api_keys data source.", req.ID))
-		return
+	var accountID, id string
+	if req.ID != "" {
+		m := importIDPattern.FindStringSubmatch(req.ID)
+		if m == nil {
+			resp.Diagnostics.AddError("Invalid import ID",
+				fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
+					"Find a key's id with the pulse_api_keys data source.", req.ID))
+			return
+		}
+		accountID, id = m[1], m[2]
+	} else {
+		var identity apiKeyIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		accountID, id = identity.AccountID.ValueString(), identity.ID.ValueString()
+		if !accountIDPattern.MatchString(id) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid import identity",
+				fmt.Sprintf("The identity's id is %q; it must be a Pulse key id, digits such as 42. Find a key's id with "+
+					"the pulse_api_keys data source or a pulse_api_key list block.", id))
+			return
+		}
+		if !identity.AccountID.IsNull() && !accountIDPattern.MatchString(accountID) {
+			resp.Diagnostics.AddAttributeError(path.Root("account_id"), "Invalid import identity",
+				fmt.Sprintf("The identity's account_id is %q; it must be a Pulse account id, digits such as "+
+					"6591739253089529, or be left out for the provider's account.", accountID))
+			return
+		}
 	}
-	accountID, id := m[1], m[2]
 
 	if accountID == "" {
 		client := r.data.clientFor(&resp.Diagnostics)
@@ -390,6 +433,10 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), accountID)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{
+		AccountID: types.StringValue(accountID),
+		ID:        types.StringValue(id),
+	})...)
 }
 
 type apiKeyModel struct {
@@ -404,6 +451,26 @@ type apiKeyModel struct {
 	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
 	CreatedAt        types.String `tfsdk:"created_at"`
 	UpdatedAt        types.String `tfsdk:"updated_at"`
+}
+
+// apiKeyIdentityModel is the key's resource identity.
+type apiKeyIdentityModel struct {
+	AccountID types.String `tfsdk:"account_id"`
+	ID        types.String `tfsdk:"id"`
+}
+
+func (m apiKeyModel) identity() apiKeyIdentityModel {
+	return apiKeyIdentityModel{AccountID: m.AccountID, ID: m.ID}
+}
+
+// setIdentityIfChanged writes the identity only when it differs from what the response
+// already holds, sparing a conversion per key in a large refresh.
+func setIdentityIfChanged(ctx context.Context, current *tfsdk.ResourceIdentity, want apiKeyIdentityModel) diag.Diagnostics {
+	var held apiKeyIdentityModel
+	if diags := current.Get(ctx, &held); !diags.HasError() && held.AccountID.Equal(want.AccountID) && held.ID.Equal(want.ID) {
+		return nil
+	}
+	return current.Set(ctx, want)
 }
 
 // input is the API body for the planned key.
@@ -436,7 +503,7 @@ func (m *apiKeyModel) fill(ctx context.Context, key *pulseapi.APIKey) diag.Diagn
 	case key.ExpiresAt == nil:
 		m.ExpiresAt = types.StringNull()
 	case !sameInstant(m.ExpiresAt, *key.ExpiresAt):
-		m.ExpiresAt = timeValue(*key.ExpiresAt)
+		m.ExpiresAt = expiryValue(*key.ExpiresAt)
 	}
 
 	permissions, diags := types.SetValueFrom(ctx, types.StringType, key.Permissions)

@@ -11,12 +11,16 @@ import (
 	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
 
-// providerData is what Configure hands to every resource and data source.
+// providerData is what Configure hands to every resource, data source, ephemeral resource
+// and list resource.
 type providerData struct {
 	// client is nil while the provider configuration is not known (plan time, credentials
 	// from a resource not yet created).
 	client *pulseapi.Client
 	logger *logger
+	// config is what client was made from: pulse_session logs in afresh with it, and
+	// pulse_api_key's list leaves out the key it names.
+	config pulseapi.Config
 }
 
 // providerDataFrom is the Configure step every resource and data source shares. It returns

@@ -3,12 +3,22 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-var _ validator.String = rfc3339Validator{}
+var (
+	_ validator.String = rfc3339Validator{}
+	_ validator.String = regexValidator{}
+	_ validator.String = ttlValidator{}
+
+	// nonBlankPattern matches text with something other than spaces in it.
+	nonBlankPattern = regexp.MustCompile(`\S`)
+)
 
 // rfc3339Validator accepts a timestamp in RFC 3339, the form the Pulse API speaks.
 type rfc3339Validator struct{}
@@ -29,5 +39,67 @@ func (v rfc3339Validator) ValidateString(ctx context.Context, req validator.Stri
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid RFC 3339 timestamp",
 			fmt.Sprintf("%s is %q, which is not an RFC 3339 timestamp. Write a date, time and offset, such as "+
 				"2027-01-31T00:00:00Z or 2027-01-31T09:30:00+02:00.", req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+// regexValidator accepts an RE2 regular expression, as Go's regexp compiles it.
+type regexValidator struct{}
+
+func (v regexValidator) Description(_ context.Context) string {
+	return "value must be an RE2 regular expression"
+}
+
+func (v regexValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v regexValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := regexp.Compile(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid regular expression",
+			fmt.Sprintf("%s is %q, which is not an RE2 regular expression: %s. Escape characters such as ( [ . * + ? "+
+				"with a backslash (written \\\\ in HCL) to match them literally.", req.Path, req.ConfigValue.ValueString(), err))
+	}
+}
+
+// permissionSetValidators check the shape of a key's permissions; whether the account can
+// grant them is asked of Pulse at plan time (checkPermissionNames).
+func permissionSetValidators() []validator.Set {
+	return []validator.Set{
+		setvalidator.SizeAtLeast(1),
+		setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
+			"must be a permission name, such as readApplications, without spaces")),
+	}
+}
+
+// ttlValidator accepts a Go duration within [min, max].
+type ttlValidator struct {
+	min, max time.Duration
+}
+
+func (v ttlValidator) Description(_ context.Context) string {
+	return fmt.Sprintf("value must be a Go duration from %s to %s", formatTTL(v.min), formatTTL(v.max))
+}
+
+func (v ttlValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v ttlValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid ttl",
+			fmt.Sprintf("%s is %q, which is not a duration. Write a Go duration such as \"30m\" or \"2h\".", req.Path, req.ConfigValue.ValueString()))
+		return
+	}
+	if d < v.min || d > v.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "ttl out of range",
+			fmt.Sprintf("%s is %s; it must be from %s to %s. An ephemeral key is meant to outlive one run, not to "+
+				"stand in for a managed pulse_api_key.", req.Path, req.ConfigValue.ValueString(), formatTTL(v.min), formatTTL(v.max)))
 	}
 }
