@@ -1,0 +1,212 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
+)
+
+// identityOf checks that a key's identity is its account and its id, as in its state.
+func identityOf(name, accountID string) []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		statecheck.ExpectIdentity(name, map[string]knownvalue.Check{
+			"account_id": knownvalue.StringExact(accountID),
+			"id":         knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`)),
+		}),
+		statecheck.ExpectIdentityValueMatchesState(name, tfjsonpath.New("account_id")),
+		statecheck.ExpectIdentityValueMatchesState(name, tfjsonpath.New("id")),
+	}
+}
+
+// A key's identity is set on create and stays the same through an update, a refresh, a
+// change made behind Terraform's back, and an import by identity.
+func TestAccAPIKeyResource_identity(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	config := func(description string) string {
+		return apiKeyConfig(baseURL, `
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "`+description+`"
+  permissions = ["readData"]
+`)
+	}
+	renameBehindTerraform := func() {
+		for _, k := range emu.APIKeys(emulator.AccountAcmeLabs) {
+			emu.RenameAPIKey(emulator.AccountAcmeLabs, k.ID, "renamed in Pulse")
+		}
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   resourceIdentity.gate(),
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			// Create: the identity names the account and the new id.
+			{
+				Config:            config("identified"),
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeLabs), sameID.AddStateValue(name, tfjsonpath.New("id"))),
+			},
+			// Update in place: the same identity.
+			{
+				Config: config("identified, renamed"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeLabs), sameID.AddStateValue(name, tfjsonpath.New("id"))),
+			},
+			// Refresh alone.
+			{
+				RefreshState: true,
+				Check: func(s *terraform.State) error {
+					if _, ok := s.RootModule().Resources[name]; !ok {
+						return fmt.Errorf("%s left the state on refresh", name)
+					}
+					return nil
+				},
+			},
+			// Drift: renamed in Pulse, read back, put right in place; the identity holds.
+			{
+				PreConfig: renameBehindTerraform,
+				Config:    config("identified, renamed"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeLabs), sameID.AddStateValue(name, tfjsonpath.New("id"))),
+			},
+			// An import block with the identity plans nothing (the harness also compares the
+			// identity with the one in state).
+			{
+				ResourceName:    name,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue(name, tfjsonpath.New("description"), knownvalue.StringExact("identified, renamed")),
+						plancheck.ExpectKnownValue(name, tfjsonpath.New("api_secret"), knownvalue.Null()),
+					},
+				},
+			},
+			// An import block with the string id still works, and so does the import command.
+			{
+				ResourceName:    name,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return emulator.AccountAcmeLabs + "/" + s.RootModule().Resources[name].Primary.ID, nil
+				},
+			},
+			{
+				ResourceName:            name,
+				ImportState:             true,
+				ImportStateIdPrefix:     emulator.AccountAcmeLabs + "/",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"api_secret", "keepers"},
+			},
+		},
+	})
+}
+
+// An identity without account_id means the provider's account, as a bare string id does;
+// a key imported by a string id gets its identity on that import's read.
+func TestAccAPIKeyResource_identityDefaults(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	corpID, _, _ := emu.AddAPIKey(emulator.AccountAcmeCorp, emulator.AdminEmail, []string{"readData"}, "corp key")
+	labsID, _, _ := emu.AddAPIKey(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData"}, "labs key")
+	resourceBlock := func(label, account, description string) string {
+		return `
+resource "pulse_api_key" "` + label + `" {
+  account_id  = "` + account + `"
+  description = "` + description + `"
+  permissions = ["readData"]
+}
+`
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   resourceIdentity.gate(),
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			{
+				Config: providerConfig(baseURL) + resourceBlock("test", emulator.AccountAcmeCorp, "corp key") + fmt.Sprintf(`
+import {
+  to       = pulse_api_key.test
+  identity = { id = "%d" }
+}
+`, corpID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeCorp),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("id"), knownvalue.StringExact(strconv.FormatInt(corpID, 10)))),
+			},
+			{
+				Config:             providerConfig(baseURL) + resourceBlock("test", emulator.AccountAcmeCorp, "corp key") + resourceBlock("labs", emulator.AccountAcmeLabs, "labs key"),
+				ResourceName:       "pulse_api_key.labs",
+				ImportState:        true,
+				ImportStateId:      fmt.Sprintf("%s/%d", emulator.AccountAcmeLabs, labsID),
+				ImportStatePersist: true,
+			},
+			{
+				Config: providerConfig(baseURL) + resourceBlock("test", emulator.AccountAcmeCorp, "corp key") + resourceBlock("labs", emulator.AccountAcmeLabs, "labs key"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pulse_api_key.labs", plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: append(identityOf("pulse_api_key.labs", emulator.AccountAcmeLabs),
+					statecheck.ExpectKnownValue("pulse_api_key.labs", tfjsonpath.New("id"), knownvalue.StringExact(strconv.FormatInt(labsID, 10)))),
+			},
+		},
+	})
+}
+
+// Identities that name no key the provider can reach are refused with a reason, and no
+// state is written.
+func TestAccAPIKeyResource_identityBadInput(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	importing := func(identity string) string {
+		return providerConfig(baseURL) + `
+resource "pulse_api_key" "test" {
+  description = "x"
+  permissions = ["readData"]
+}
+
+import {
+  to       = pulse_api_key.test
+  identity = ` + identity + `
+}
+`
+	}
+	steps := []resource.TestStep{}
+	for _, c := range []struct{ identity, want string }{
+		{`{ id = "abc" }`, `The identity's id is "abc"; it must be a Pulse key id, digits such as 42`},
+		{`{ id = "" }`, `The identity's id is ""; it must be a Pulse key id`},
+		{`{ account_id = "acme", id = "1" }`, `The identity's account_id is "acme"; it must be a Pulse account id`},
+		{`{ account_id = "` + emulator.AccountGlobex + `", id = "1" }`,
+			`account_id is ` + emulator.AccountGlobex + `, which is not one of the accounts the provider's credentials can act on`},
+		{`{ account_id = "` + emulator.AccountAcmeCorp + `", id = "999999" }`, `Cannot import non-existent remote object`},
+	} {
+		steps = append(steps, resource.TestStep{Config: importing(c.identity), ExpectError: errorText(c.want)})
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   resourceIdentity.gate(),
+		Steps:                    steps,
+	})
+	if n := emu.Count("POST /apikeys"); n != 0 {
+		t.Errorf("a refused import created %d keys", n)
+	}
+}
