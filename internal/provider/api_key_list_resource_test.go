@@ -29,7 +29,7 @@ func keyIdentity(accountID string, id int64) map[string]knownvalue.Check {
 // own key unless asked, and return the whole resource when asked.
 func TestAccAPIKeyListResource(t *testing.T) {
 	emu, baseURL := startEmulator(t, emulator.Options{})
-	soon := time.Now().Add(90*24*time.Hour).UTC().Truncate(time.Second).Add(123 * time.Millisecond)
+	soon := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second).Add(123 * time.Millisecond)
 	ci, _, _ := emu.AddAPIKey(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData", "readTickets"}, "ci deployer")
 	nightly, _, _ := emu.AddAPIKeyExpiring(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData"}, "reporting nightly", soon)
 	expired, _, _ := emu.AddAPIKeyExpiring(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData"}, "old reporting", time.Now().Add(-time.Hour))
