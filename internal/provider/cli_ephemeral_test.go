@@ -22,8 +22,9 @@ import (
 
 // ephemeralCLIConfig is a provider whose own credentials are ephemeral variables (Terraform
 // 1.10+, OpenTofu 1.11+), so that nothing secret is in a plan for any reason, an ephemeral
-// key with readData only, a second provider configuration logged in with that key, and what
-// that configuration can see of itself, checked in a precondition and kept in the state.
+// key with readData only, a second provider configuration logged in with that key, what that
+// configuration can see of itself (checked in a precondition and kept in the state), and a
+// script that calls Pulse with the second configuration's ephemeral session token.
 func ephemeralCLIConfig(baseURL string) string {
 	return fmt.Sprintf(`
 terraform {
@@ -82,6 +83,17 @@ resource "terraform_data" "least_privilege" {
     }
   }
 }
+
+# A script handed the token through its environment, as the pulse_session example does.
+resource "terraform_data" "script" {
+  provisioner "local-exec" {
+    command = "curl -fsS -o /dev/null -H \"Authorization: Bearer $PULSE_TOKEN\" \"$PULSE_URL/auth/session\""
+    environment = {
+      PULSE_TOKEN = ephemeral.pulse_session.reader.token
+      PULSE_URL   = ephemeral.pulse_session.reader.base_url
+    }
+  }
+}
 `, baseURL)
 }
 
@@ -127,6 +139,9 @@ func planFileText(t *testing.T, name string) []byte {
 // CLI's and the provider's TRACE log; the least-privilege key is gone once the run is over.
 func TestAccCLI_ephemeralHygiene(t *testing.T) {
 	ephemeralResources.require(t)
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("this test's script needs curl on PATH")
+	}
 	emu, baseURL := startEmulator(t, emulator.Options{})
 	c := newCLIDir(t, ephemeralCLIConfig(baseURL))
 
@@ -144,8 +159,11 @@ func TestAccCLI_ephemeralHygiene(t *testing.T) {
 	}
 
 	out := c.run(true, nil, "apply", "-input=false", "-no-color", "tfplan")
-	if !strings.Contains(out, "Apply complete! Resources: 1 added") {
+	if !strings.Contains(out, "Apply complete! Resources: 2 added") {
 		t.Errorf("the saved plan did not apply:\n%s", out)
+	}
+	if n := emu.Count("GET /auth/session"); n != 1 {
+		t.Errorf("the script called GET /auth/session %d times with the ephemeral token, want once", n)
 	}
 	state, err := os.ReadFile(filepath.Join(c.dir, "terraform.tfstate"))
 	if err != nil || !bytes.Contains(state, []byte(`"readData"`)) {
