@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -124,15 +125,27 @@ func cliUnderTest(t *testing.T) cliIdentity {
 	return cliSeen
 }
 
-// Each version gate is the feature's documented minimum: README's feature table names the
-// first Terraform and OpenTofu versions of each feature, and the tests skip below exactly those.
+// Each version gate is the feature's documented minimum: README's feature table, and the
+// one on the docs' front page, name the first Terraform and OpenTofu versions of each
+// feature, and the tests skip below exactly those.
 func TestFeatureGatesMatchREADME(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
+	for _, doc := range []string{"../../README.md", "../../templates/index.md.tmpl"} {
+		t.Run(filepath.Base(doc), func(t *testing.T) {
+			text, err := os.ReadFile(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFeatureTable(t, string(text))
+		})
 	}
+}
+
+// checkFeatureTable compares the rows of a Markdown table "| feature | Terraform | OpenTofu |"
+// with the gates.
+func checkFeatureTable(t *testing.T, text string) {
+	t.Helper()
 	rows := map[string][]string{}
-	for line := range strings.SplitSeq(string(readme), "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		cells := strings.Split(strings.Trim(line, "| "), "|")
 		if len(cells) >= 3 && strings.HasPrefix(line, "|") {
 			rows[strings.TrimSpace(cells[0])] = []string{strings.TrimSpace(cells[1]), strings.TrimSpace(cells[2])}
@@ -151,17 +164,17 @@ func TestFeatureGatesMatchREADME(t *testing.T) {
 			}
 		}
 		if cells == nil {
-			t.Errorf("README's feature table has no row starting %q", f.name)
+			t.Errorf("the feature table has no row starting %q", f.name)
 			continue
 		}
 		if m := first.FindStringSubmatch(cells[0]); m == nil || m[1] != minor(f.terraform) {
-			t.Errorf("%s: README says Terraform %q, the tests skip below %s", f.name, cells[0], minor(f.terraform))
+			t.Errorf("%s: the table says Terraform %q, the tests skip below %s", f.name, cells[0], minor(f.terraform))
 		}
 		switch m := first.FindStringSubmatch(cells[1]); {
 		case f.tofu == nil && m != nil:
-			t.Errorf("%s: README says OpenTofu %q, the tests say OpenTofu lacks it", f.name, cells[1])
+			t.Errorf("%s: the table says OpenTofu %q, the tests say OpenTofu lacks it", f.name, cells[1])
 		case f.tofu != nil && (m == nil || m[1] != minor(f.tofu)):
-			t.Errorf("%s: README says OpenTofu %q, the tests say %s", f.name, cells[1], minor(f.tofu))
+			t.Errorf("%s: the table says OpenTofu %q, the tests say %s", f.name, cells[1], minor(f.tofu))
 		}
 	}
 }
