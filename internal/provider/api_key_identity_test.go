@@ -194,6 +194,8 @@ import {
 		{`{ id = "abc" }`, `The identity's id is "abc"; it must be a Pulse key id, digits such as 42`},
 		{`{ id = "" }`, `The identity's id is ""; it must be a Pulse key id`},
 		{`{ account_id = "acme", id = "1" }`, `The identity's account_id is "acme"; it must be a Pulse account id`},
+		{`{ account_id = "", id = "1" }`, `The identity's account_id is ""; it must be a Pulse account id`},
+		{`{ id = "99999999999999999999" }`, `The key id 99999999999999999999 is out of range`},
 		{`{ account_id = "` + emulator.AccountGlobex + `", id = "1" }`,
 			`account_id is ` + emulator.AccountGlobex + `, which is not one of the accounts the provider's credentials can act on`},
 		{`{ account_id = "` + emulator.AccountAcmeCorp + `", id = "999999" }`, `Cannot import non-existent remote object`},

@@ -419,6 +419,13 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		}
 	}
 
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The key id %s is out of range: Pulse key ids fit in 64 bits. Find a key's id with the "+
+				"pulse_api_keys data source.", id))
+		return
+	}
+
 	client := r.data.clientFor(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -138,6 +138,7 @@ resource "pulse_api_key" "test" {
 		{name: "import id with three parts", importID: "1/2/3", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import id with a space", importID: "42 ", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import of a key that does not exist", importID: emulator.AccountAcmeCorp + "/999999", want: "Cannot import non-existent remote object"},
+		{name: "import id too large for a key id", importID: "99999999999999999999", want: `The key id 99999999999999999999 is out of range`},
 
 		// Data sources.
 		{name: "account data source with a malformed id", config: withData(`data "pulse_account" "bad" {

@@ -256,3 +256,67 @@ data "pulse_accounts" "reader" {
 		t.Errorf("%d deletes after the kill: the test did not kill the run before Close", n)
 	}
 }
+
+// Ctrl-C while an ephemeral key's create waits out a Retry-After: the run stops at once, and
+// says that a key, if Pulse made one, expires on its own, rather than to import it.
+func TestAccCLI_ephemeralKeyInterruptedCreate(t *testing.T) {
+	ephemeralResources.require(t)
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const retryAfter = 25 * time.Second
+	emu.FailNext("POST /apikeys", 1, emulator.Fault{Status: 429, RetryAfter: retryAfter})
+	c := newCLIDir(t, cliProvider(baseURL)+fmt.Sprintf(`
+ephemeral "pulse_api_key" "reader" {
+  description = "interrupted"
+  permissions = ["readData"]
+  ttl         = "10m"
+}
+
+provider "pulse" {
+  alias      = "reader"
+  base_url   = %q
+  api_key    = ephemeral.pulse_api_key.reader.api_key
+  api_secret = ephemeral.pulse_api_key.reader.api_secret
+}
+
+data "pulse_session" "reader" {
+  provider = pulse.reader
+}
+`, baseURL))
+
+	var output bytes.Buffer
+	cmd := c.command(nil, "plan", "-input=false", "-no-color")
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(time.Minute)
+	for emu.Count("POST /apikeys") == 0 {
+		select {
+		case err := <-exited:
+			t.Fatalf("the plan ended before its create was throttled (%v):\n%s", err, output.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("no create within a minute:\n%s", output.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(retryAfter / 2):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the plan was still waiting %v after Ctrl-C:\n%s", retryAfter/2, output.String())
+	}
+	want := errorText("The run was interrupted (Ctrl-C, or a CI job's timeout) before Pulse answered. If Pulse " +
+		"created the key, it stops working on its own by")
+	if !want.MatchString(output.String()) {
+		t.Errorf("the interrupted plan does not say what became of the key:\n%s", output.String())
+	}
+	if got := emu.Count("POST /apikeys"); got != 1 {
+		t.Errorf("the create was sent %d times, want once", got)
+	}
+}
