@@ -1,7 +1,10 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -210,5 +213,54 @@ import {
 	})
 	if n := emu.Count("POST /apikeys"); n != 0 {
 		t.Errorf("a refused import created %d keys", n)
+	}
+}
+
+// A key in a state written before identity existed (an older provider, or Terraform before
+// 1.12) gets its identity from the next refresh, without a change to the key.
+func TestAccCLI_identityForOlderState(t *testing.T) {
+	resourceIdentity.require(t)
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	c := newCLIDir(t, cliConfig(baseURL, "first"))
+	c.run(true, nil, "apply", "-auto-approve", "-input=false", "-no-color")
+
+	statePath := filepath.Join(c.dir, "terraform.tfstate")
+	var state map[string]any
+	readJSON(t, statePath, &state)
+	instance := state["resources"].([]any)[0].(map[string]any)["instances"].([]any)[0].(map[string]any)
+	if _, ok := instance["identity"]; !ok {
+		t.Fatal("the state written by the apply holds no identity: nothing to take away")
+	}
+	delete(instance, "identity")
+	delete(instance, "identity_schema_version")
+	state["serial"] = state["serial"].(float64) + 1
+	written, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, statePath, string(written))
+
+	emu.ResetJournal()
+	c.run(true, nil, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+	readJSON(t, statePath, &state)
+	instance = state["resources"].([]any)[0].(map[string]any)["instances"].([]any)[0].(map[string]any)
+	identity, _ := instance["identity"].(map[string]any)
+	attributes := instance["attributes"].(map[string]any)
+	if identity["account_id"] != emulator.AccountAcmeLabs || identity["id"] != attributes["id"] {
+		t.Errorf("after a refresh the identity is %v, want account %s and id %v", identity, emulator.AccountAcmeLabs, attributes["id"])
+	}
+	if err := checkNoWrites(emu); err != nil {
+		t.Error(err)
+	}
+}
+
+func readJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %s", name, err)
 	}
 }
