@@ -306,7 +306,10 @@ data "pulse_session" "reader" {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
+	case err := <-exited:
+		if err == nil {
+			t.Errorf("the interrupted plan succeeded:\n%s", output.String())
+		}
 	case <-time.After(retryAfter / 2):
 		_ = cmd.Process.Kill()
 		t.Fatalf("the plan was still waiting %v after Ctrl-C:\n%s", retryAfter/2, output.String())

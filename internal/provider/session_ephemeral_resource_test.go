@@ -101,7 +101,7 @@ func TestAccSessionEphemeralResource_refused(t *testing.T) {
 		TerraformVersionChecks:   ephemeralResources.gate(),
 		Steps: []resource.TestStep{
 			{
-				Config: declaringEcho(passwordProviderConfig(baseURL, emulator.AdminEmail, "pulse_viewer_password")) + sessionEcho,
+				Config:      declaringEcho(passwordProviderConfig(baseURL, emulator.AdminEmail, "pulse_viewer_password")) + sessionEcho,
 				ExpectError: errorText("invalid email or password for " + baseURL + " (POST /auth/login: 401"),
 			},
 		},
