@@ -213,6 +213,7 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	model.APISecret = types.StringValue(key.Secret)
 	model.LastFourOfSecret = types.StringValue(key.LastFourOfSecret)
 	model.ExpiresAt = types.StringValue(expiresAt.Format(time.RFC3339))
+	// Pulse's own reading of the expiry, where it answers one.
 	if key.ExpiresAt != nil {
 		model.ExpiresAt = expiryValue(*key.ExpiresAt)
 	}
@@ -252,6 +253,25 @@ func (r *apiKeyEphemeralResource) Close(ctx context.Context, req ephemeral.Close
 	}
 }
 
+type apiKeyEphemeralModel struct {
+	AccountID        types.String `tfsdk:"account_id"`
+	Description      types.String `tfsdk:"description"`
+	Permissions      types.Set    `tfsdk:"permissions"`
+	TTL              types.String `tfsdk:"ttl"`
+	ID               types.String `tfsdk:"id"`
+	APIKey           types.String `tfsdk:"api_key"`
+	APISecret        types.String `tfsdk:"api_secret"`
+	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
+	ExpiresAt        types.String `tfsdk:"expires_at"`
+}
+
+// ephemeralKeyPrivate is what Open leaves for Close: which key, and when it expires anyway.
+type ephemeralKeyPrivate struct {
+	AccountID string    `json:"account_id"`
+	ID        int64     `json:"id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // addCloseError says that the key is left behind, until when, and how to remove it sooner.
 func addCloseError(diags *diag.Diagnostics, key ephemeralKeyPrivate, err error) {
 	what := fmt.Sprintf("API key %d on account %s was not deleted and keeps working until it expires at %s. "+
@@ -280,23 +300,4 @@ func formatTTL(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-type apiKeyEphemeralModel struct {
-	AccountID        types.String `tfsdk:"account_id"`
-	Description      types.String `tfsdk:"description"`
-	Permissions      types.Set    `tfsdk:"permissions"`
-	TTL              types.String `tfsdk:"ttl"`
-	ID               types.String `tfsdk:"id"`
-	APIKey           types.String `tfsdk:"api_key"`
-	APISecret        types.String `tfsdk:"api_secret"`
-	LastFourOfSecret types.String `tfsdk:"last_four_of_secret"`
-	ExpiresAt        types.String `tfsdk:"expires_at"`
-}
-
-// ephemeralKeyPrivate is what Open leaves for Close: which key, and when it expires anyway.
-type ephemeralKeyPrivate struct {
-	AccountID string    `json:"account_id"`
-	ID        int64     `json:"id"`
-	ExpiresAt time.Time `json:"expires_at"`
 }

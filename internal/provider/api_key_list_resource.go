@@ -172,14 +172,14 @@ func (r *apiKeyListResource) result(ctx context.Context, req list.ListRequest, a
 	return result
 }
 
-// keyExpired reports whether key has stopped working by now.
-func keyExpired(key pulseapi.APIKey, now time.Time) bool {
-	return key.ExpiresAt != nil && !now.Before(*key.ExpiresAt)
-}
-
 type apiKeyListModel struct {
 	AccountID          types.String `tfsdk:"account_id"`
 	DescriptionRegex   types.String `tfsdk:"description_regex"`
 	Expired            types.Bool   `tfsdk:"expired"`
 	IncludeProviderKey types.Bool   `tfsdk:"include_provider_key"`
+}
+
+// keyExpired reports whether key has stopped working by now.
+func keyExpired(key pulseapi.APIKey, now time.Time) bool {
+	return key.ExpiresAt != nil && !now.Before(*key.ExpiresAt)
 }
