@@ -283,6 +283,9 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	key, err := r.data.client.GetAPIKey(ctx, state.AccountID.ValueString(), id)
 	if errors.Is(err, pulseapi.ErrKeyNotFound) {
 		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{"id": id})
+		// The framework wants an identity after every read, a removal included; a CLI that
+		// keeps none (Terraform before 1.12) sends none to start from.
+		resp.Diagnostics.Append(setIdentityIfChanged(ctx, resp.Identity, state.identity())...)
 		resp.State.RemoveResource(ctx)
 		return
 	}
