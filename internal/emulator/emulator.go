@@ -42,6 +42,13 @@ type Variants struct {
 	JWTTokens bool `json:"jwtTokens"`
 	// OmitExpiresAt leaves expiresAt out of the session payload.
 	OmitExpiresAt bool `json:"omitExpiresAt"`
+	// KeyListPaged makes the bare array of KeyListBareArray honour page and limit, as a
+	// build that pages without saying so does: the end of the list is an empty page.
+	KeyListPaged bool `json:"keyListPaged"`
+	// PageCap is the largest page the server hands out, whatever limit was asked for; 0
+	// means 100. Below the client's page size it shows whether a short page is taken for
+	// the end of a list.
+	PageCap int `json:"pageCap"`
 }
 
 const (
@@ -82,10 +89,12 @@ type Server struct {
 	expireRoute string // the route ExpireTokensAfter counts
 	expireAfter int    // answers on expireRoute left before every token expires; 0 = none pending
 
-	faults  map[string][]*pendingFault // by route key, oldest first
-	counts  map[string]int
-	logins  int
-	journal []JournalEntry
+	faults map[string][]*pendingFault // by route key, oldest first
+	// intercept, when set, sees every request first and may answer it itself.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
+	counts    map[string]int
+	logins    int
+	journal   []JournalEntry
 }
 
 // New returns a server with an empty world.
@@ -258,6 +267,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		invalidInput("reading the request body: " + err.Error()).write(w)
+		return
+	}
+	if s.intercepted(w, r, body) {
 		return
 	}
 	if latency > 0 && !sleep(r.Context(), latency) {

@@ -210,14 +210,20 @@ func (s *Server) listAPIKeys(c *call) response {
 		}
 		return views
 	}
-	if s.variants.KeyListBareArray {
+	if s.variants.KeyListBareArray && !s.variants.KeyListPaged {
 		return jsonResponse(http.StatusOK, render(keys))
 	}
 	page, limit, resp, ok := pageQuery(c.r.URL.Query(), "limit", defaultKeyPageSize)
 	if !ok {
 		return resp
 	}
+	if s.variants.PageCap > 0 {
+		limit = min(limit, s.variants.PageCap)
+	}
 	lo, hi := pageBounds(page, limit, len(keys))
+	if s.variants.KeyListBareArray {
+		return jsonResponse(http.StatusOK, render(keys[lo:hi]))
+	}
 	return jsonResponse(http.StatusOK, struct {
 		Data      []keyView `json:"data"`
 		Page      int       `json:"page"`

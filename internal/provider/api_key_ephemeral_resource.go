@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -79,7 +78,7 @@ func (r *apiKeyEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRe
 				Optional: true,
 				Computed: true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(nonBlankPattern, "must not be empty or blank: say what the key is for"),
+					notBlankValidator{hint: `say what the key is for, such as description = "nightly report", or leave it out`},
 				},
 			},
 			"permissions": schema.SetAttribute{
@@ -194,7 +193,6 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		addKeyError(&resp.Diagnostics, "create", accountID, err)
 		return
 	}
-	r.data.logger.addSecret(key.Secret)
 	tflog.Debug(ctx, "opened an ephemeral Pulse API key", map[string]any{
 		"id": key.ID, "account_id": accountID, "expires_at": expiresAt.Format(time.RFC3339),
 	})

@@ -291,10 +291,10 @@ resource "echo" "bad" {}
 		{`permissions = ["readData"]
   ttl = "soon"`, `ttl is "soon", which is not a duration`},
 		{`permissions = ["readDta"]`, `readDta: did you mean readData?`},
-		{`permissions = []`, `permissions set must contain at least 1 elements`},
+		{`permissions = []`, `grant at least one permission, such as permissions = ["readData"]`},
 		{`permissions = ["read data"]`, `must be a permission name, such as readApplications, without spaces`},
 		{`permissions = ["readData"]
-  description = "  "`, `must not be empty or blank: say what the key is for`},
+  description = "  "`, `description is empty or only white space: say what the key is for`},
 		{`permissions = ["readData"]
   account_id = "` + emulator.AccountGlobex + `"`,
 			`account_id is ` + emulator.AccountGlobex + `, which is not one of the accounts the provider's credentials can act on`},

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -74,7 +74,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "What the key is for. Updated in place.",
 				Required:            true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(nonBlankPattern, "must not be empty or blank: say what the key is for"),
+					notBlankValidator{hint: `say what the key is for, such as description = "CI deployer"`},
 				},
 			},
 			"permissions": schema.SetAttribute{
@@ -250,7 +250,6 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		addKeyError(&resp.Diagnostics, "create", accountID, err)
 		return
 	}
-	r.data.logger.addSecret(key.Secret)
 	tflog.Debug(ctx, "created Pulse API key", map[string]any{"id": key.ID, "account_id": accountID})
 
 	plan.APISecret = types.StringValue(key.Secret)
@@ -273,16 +272,18 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 
-	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
-			fmt.Sprintf("The state holds id %q, which is not a Pulse key id. Remove the resource from state and import it again.", state.ID.ValueString()))
+	ref := state.ref(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	key, err := r.data.client.GetAPIKey(ctx, state.AccountID.ValueString(), id)
+	key, err := r.data.client.FindAPIKey(ctx, state.AccountID.ValueString(), ref)
 	if errors.Is(err, pulseapi.ErrKeyNotFound) {
-		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{"id": id})
+		// Only a listing that started after this read, and whose pages added up, says so; an
+		// id that now names another key means this one is gone too, and that key is not ours.
+		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{
+			"id": ref.ID, "reason": err.Error(),
+		})
 		// The framework wants an identity after every read, a removal included; a CLI that
 		// keeps none (Terraform before 1.12) sends none to start from.
 		resp.Diagnostics.Append(setIdentityIfChanged(ctx, resp.Identity, state.identity())...)
@@ -322,10 +323,8 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 
 	accountID := state.AccountID.ValueString()
-	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
-			fmt.Sprintf("The state holds id %q, which is not a Pulse key id.", state.ID.ValueString()))
+	ref := state.ref(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
@@ -335,14 +334,19 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if err := client.UpdateAPIKey(ctx, accountID, id, input); err != nil {
+		// The id may name another key by now (a reset server reuses ids): never change that one.
+		if err := client.CheckAPIKey(ctx, accountID, ref); err != nil {
+			addKeyError(&resp.Diagnostics, "update", accountID, err)
+			return
+		}
+		if err := client.UpdateAPIKey(ctx, accountID, ref.ID, input); err != nil {
 			addKeyError(&resp.Diagnostics, "update", accountID, err)
 			return
 		}
 	}
 
 	// PATCH answers only success: read the key back for the values the API sets.
-	key, err := client.GetAPIKey(ctx, accountID, id)
+	key, err := client.FindAPIKey(ctx, accountID, ref)
 	if err != nil {
 		addKeyError(&resp.Diagnostics, "read back", accountID, err)
 		return
@@ -368,20 +372,30 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 
-	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid API key id in state",
-			fmt.Sprintf("The state holds id %q, which is not a Pulse key id.", state.ID.ValueString()))
+	accountID := state.AccountID.ValueString()
+	ref := state.ref(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	err = client.DeleteAPIKey(ctx, state.AccountID.ValueString(), id)
-	if pulseapi.IsNotFound(err) {
-		tflog.Debug(ctx, "Pulse API key was already deleted", map[string]any{"id": id})
+	// A destroy must never delete another configuration's key that was handed this key's id.
+	err := client.CheckAPIKey(ctx, accountID, ref)
+	if errors.Is(err, pulseapi.ErrKeyReplaced) {
+		resp.Diagnostics.AddWarning("Pulse API key already gone; another key holds its id",
+			fmt.Sprintf("%s. That key was left alone; this one is removed from the state.", err))
+		return
+	}
+	if err == nil {
+		err = client.DeleteAPIKey(ctx, accountID, ref.ID)
+	}
+	// Only Pulse's "API key not found" (or a listing without it) means gone: another 404
+	// may mean "no access" while the key still works.
+	if errors.Is(err, pulseapi.ErrKeyNotFound) {
+		tflog.Debug(ctx, "Pulse API key was already deleted", map[string]any{"id": ref.ID})
 		return
 	}
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "delete", state.AccountID.ValueString(), err)
+		addKeyError(&resp.Diagnostics, "delete", accountID, err)
 	}
 }
 
@@ -489,6 +503,23 @@ func setIdentityIfChanged(ctx context.Context, current *tfsdk.ResourceIdentity, 
 	return current.Set(ctx, want)
 }
 
+// ref names the key in state for its whole life: its id, with the public api_key and creation
+// time when the state has them (ids may be handed to another key; these never change).
+func (m apiKeyModel) ref(diags *diag.Diagnostics) pulseapi.KeyRef {
+	id, err := strconv.ParseInt(m.ID.ValueString(), 10, 64)
+	if err != nil {
+		diags.AddAttributeError(path.Root("id"), "Invalid API key id in state",
+			fmt.Sprintf("The state holds id %q, which is not a Pulse key id. Remove the resource from state "+
+				"(terraform state rm) and import it again.", m.ID.ValueString()))
+		return pulseapi.KeyRef{}
+	}
+	ref := pulseapi.KeyRef{ID: id, APIKey: m.APIKey.ValueString()}
+	if t, err := time.Parse(time.RFC3339, m.CreatedAt.ValueString()); err == nil {
+		ref.CreatedAt = t
+	}
+	return ref
+}
+
 // input is the API body for the planned key.
 func (m apiKeyModel) input(ctx context.Context, diags *diag.Diagnostics) pulseapi.APIKeyInput {
 	in := pulseapi.APIKeyInput{Description: m.Description.ValueString()}
@@ -558,11 +589,37 @@ func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
 			"credentials that have it.", err, accountID))
 		return
 	}
-	if action == "create" && errors.Is(err, context.Canceled) {
-		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) before "+
-			"Pulse answered. If the create reached Pulse, the key exists without being in the state: look for it "+
-			"with the pulse_api_keys data source on account %s, then import or delete it before applying again.", err, accountID))
+	var lost *pulseapi.CreateError
+	if errors.As(err, &lost) {
+		diags.AddError(summary, lostCreateDetail(lost))
 		return
 	}
 	addAPIError(diags, summary, err)
+}
+
+// lostCreateDetail explains a create whose answer was lost: what was found, and for each key
+// made anyway, how to be rid of it. Nothing is deleted or adopted without the user.
+func lostCreateDetail(lost *pulseapi.CreateError) string {
+	var b strings.Builder
+	b.WriteString(lost.Error() + ".")
+	if errors.Is(lost, context.Canceled) {
+		b.WriteString(" The run was interrupted (Ctrl-C, or a CI job's timeout) before Pulse answered.")
+	}
+	switch {
+	case len(lost.Orphans) > 0:
+		b.WriteString(" Nobody holds the secret of a key above, and it is not in the state. Either delete it in " +
+			"Pulse (Settings → API Keys) and apply again, or take it over: terraform import <address> <import id>, " +
+			"then terraform apply -replace=<address>, which makes a new key with a secret and deletes this one. " +
+			"Import ids:")
+		for _, k := range lost.Orphans {
+			fmt.Fprintf(&b, " %s/%d", lost.AccountID, k.ID)
+		}
+		b.WriteString(".")
+	case lost.CheckErr != nil:
+		fmt.Fprintf(&b, " Before applying again, look for the key with the pulse_api_keys data source on account %s, "+
+			"and import or delete it.", lost.AccountID)
+	default:
+		b.WriteString(" Apply again to create the key.")
+	}
+	return b.String()
 }

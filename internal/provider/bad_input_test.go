@@ -80,6 +80,10 @@ resource "pulse_api_key" "test" {
 			want: "is not an absolute http(s) URL"},
 		{name: "base URL with another scheme", config: providerConfig("ftp://api.pulsecrm.com") + resourceBlock,
 			want: "is not an absolute http(s) URL"},
+		{name: "base URL over plain HTTP to another host", config: providerConfig("http://10.1.2.3:8080") + resourceBlock,
+			want: "plain HTTP would carry the API secret or password, and every session token, unencrypted"},
+		{name: "base URL with user info", config: providerConfig("https://user:pa55@api.pulsecrm.com") + resourceBlock,
+			want: "carries credentials (user:password@)"},
 		{name: "account id not digits", config: providerConfig(baseURL, `account_id = "acme"`) + resourceBlock,
 			want: `account_id in the provider block is "acme", which is not a Pulse account id`},
 		{name: "account id not the session's", config: providerConfig(baseURL, `account_id = "`+emulator.AccountGlobex+`"`) + resourceBlock,
@@ -105,17 +109,17 @@ resource "pulse_api_key" "test" {
 		{name: "PULSE_ACCOUNT_ID not digits", config: good,
 			env: map[string]string{"PULSE_ACCOUNT_ID": "acme"}, want: `PULSE_ACCOUNT_ID in the environment is "acme", which is not a Pulse account id`},
 		{name: "PULSE_ACCOUNT_ID not the session's", config: good,
-			env: map[string]string{"PULSE_ACCOUNT_ID": emulator.AccountGlobex}, want: "one of the session's accounts"},
+			env: map[string]string{"PULSE_ACCOUNT_ID": emulator.AccountGlobex}, want: "Invalid Pulse provider configuration: account_id"},
 		{name: "PULSE_API_KEY without PULSE_API_SECRET", config: withProvider(`provider "pulse" { base_url = "` + baseURL + `" }`),
 			env: map[string]string{"PULSE_API_KEY": emulator.BootstrapAPIKey}, want: "PULSE_API_SECRET"},
 
 		// The resource.
 		{name: "empty description", config: withKey(`description = ""
-  permissions = ["readData"]`), want: "must not be empty or blank"},
+  permissions = ["readData"]`), want: `description is empty or only white space: say what the key is for, such as description = "CI deployer"`},
 		{name: "blank description", config: withKey(`description = "   "
-  permissions = ["readData"]`), want: "must not be empty or blank"},
+  permissions = ["readData"]`), want: "description is empty or only white space"},
 		{name: "no permissions", config: withKey(`description = "managed"
-  permissions = []`), want: "set must contain at least 1 elements"},
+  permissions = []`), want: `permissions is empty: grant at least one permission, such as permissions = ["readData"]`},
 		{name: "unknown permission with a close match", config: withKey(`description = "managed"
   permissions = ["readTicket"]`), want: "readTicket: did you mean readTickets?"},
 		{name: "unknown permission without a close match", config: withKey(`description = "managed"

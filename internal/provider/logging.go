@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"regexp"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -27,25 +26,15 @@ var (
 )
 
 // logger writes the API client's log lines through tflog, with every secret the provider
-// knows of masked: the configured secret or password, created API key secrets, and anything
-// shaped like a token.
+// knows of masked: by field name always, and by value for each secret in the client's registry
+// (the configured secret or password, every session token, created key secrets) long enough
+// to mask without telling what it is, and anything shaped like a token.
 type logger struct {
-	mu      sync.RWMutex
-	secrets []string
+	secrets *pulseapi.Secrets
 }
 
-func newLogger(secrets []string) *logger {
-	return &logger{secrets: append([]string(nil), secrets...)}
-}
-
-// addSecret masks a value learnt during the run, such as a newly created key's secret.
-func (l *logger) addSecret(s string) {
-	if s == "" {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.secrets = append(l.secrets, s)
+func newLogger(secrets *pulseapi.Secrets) *logger {
+	return &logger{secrets: secrets}
 }
 
 // mask returns ctx with the provider's masking rules, so that every tflog call made with it
@@ -54,11 +43,7 @@ func (l *logger) mask(ctx context.Context) context.Context {
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, maskedFieldKeys...)
 	ctx = tflog.MaskAllFieldValuesRegexes(ctx, tokenPatterns...)
 	ctx = tflog.MaskMessageRegexes(ctx, tokenPatterns...)
-
-	l.mu.RLock()
-	secrets := append([]string(nil), l.secrets...)
-	l.mu.RUnlock()
-	if len(secrets) > 0 {
+	if secrets := l.secrets.Maskable(); len(secrets) > 0 {
 		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
 		ctx = tflog.MaskMessageStrings(ctx, secrets...)
 	}

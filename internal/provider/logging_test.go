@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
 
 // The logger the client writes through must mask every secret, whatever the level, the
@@ -21,8 +23,9 @@ func TestLoggerMasksSecrets(t *testing.T) {
 	var out bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &out)
 
-	l := newLogger([]string{configured})
-	l.addSecret(created)
+	secrets := pulseapi.NewSecrets(configured)
+	l := newLogger(secrets)
+	secrets.Add(created) // learnt during the run, by the client, into the same registry
 
 	l.Trace(ctx, "login with "+configured, map[string]any{"password": "by-key-name"})
 	l.Debug(ctx, "created key", map[string]any{"detail": "secret is " + created, "token": "by-key-name-too"})
@@ -39,5 +42,24 @@ func TestLoggerMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(logged, "***") {
 		t.Errorf("nothing was masked:\n%s", logged)
+	}
+}
+
+// Defect 16: masking a short secret wherever it occurs tells a reader what it is (a password
+// "a" turning "data" into "d***t***"). A short secret is masked by field name only, and the
+// rest of the line is left as it was.
+func TestLoggerNeverRevealsAShortSecret(t *testing.T) {
+	var out bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &out)
+	l := newLogger(pulseapi.NewSecrets("a"))
+
+	l.Debug(ctx, "auth_method password, reading data", map[string]any{"password": "a", "auth_method": "password"})
+
+	logged := out.String()
+	if !strings.Contains(logged, "auth_method password, reading data") || !strings.Contains(logged, `"auth_method":"password"`) {
+		t.Errorf("the line was altered around a short secret:\n%s", logged)
+	}
+	if strings.Contains(logged, `"password":"a"`) {
+		t.Errorf("the password field was not masked:\n%s", logged)
 	}
 }

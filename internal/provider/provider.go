@@ -85,6 +85,13 @@ func (p *pulseProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"`environment` set in the provider block.",
 				Optional: true,
 			},
+			"allow_insecure_http": schema.BoolAttribute{
+				MarkdownDescription: "Allow an `http://` `base_url` on a host that is not this machine. Off by default, " +
+					"because plain HTTP carries the API secret or password, and every session token, unencrypted to " +
+					"anyone on the network path. Set it only for a private network you trust; use `https://` anywhere " +
+					"else. The loopback address (the emulator) never needs it.",
+				Optional: true,
+			},
 			"account_id": schema.StringAttribute{
 				MarkdownDescription: "The account (a string of digits) that resources and data sources act on when they " +
 					"do not name one. Must be one of the session's accounts. Defaults to the session's primary account. " +
@@ -161,10 +168,12 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	logger := newLogger(settings.secrets())
+	secrets := pulseapi.NewSecrets(settings.apiSecret.value, settings.password.value)
+	logger := newLogger(secrets)
 	ctx = logger.mask(ctx)
 
 	clientConfig := settings.clientConfig(p.version, logger)
+	clientConfig.Secrets = secrets
 	client, err := pulseapi.New(clientConfig)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Pulse client", err.Error())
@@ -221,6 +230,7 @@ type providerModel struct {
 	Password             types.String  `tfsdk:"password"`
 	Environment          types.String  `tfsdk:"environment"`
 	BaseURL              types.String  `tfsdk:"base_url"`
+	AllowInsecureHTTP    types.Bool    `tfsdk:"allow_insecure_http"`
 	AccountID            types.String  `tfsdk:"account_id"`
 	MaxRetries           types.Int64   `tfsdk:"max_retries"`
 	RequestTimeout       types.String  `tfsdk:"request_timeout"`

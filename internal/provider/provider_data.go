@@ -67,8 +67,11 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 		diags.AddError(summary, fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) "+
 			"before Pulse answered.", err))
 	case errors.As(err, &accountErr):
-		diags.AddError(summary, fmt.Sprintf("%s. Set account_id in the provider block (or PULSE_ACCOUNT_ID) "+
-			"to one of the session's accounts, or remove it to use the primary account.", err))
+		// The provider's own account_id is wrong: whichever read met it first, it is a
+		// configuration error, and reads as one.
+		diags.AddError("Invalid Pulse provider configuration: account_id", fmt.Sprintf("%s. Set account_id in "+
+			"the provider block (or PULSE_ACCOUNT_ID) to one of the session's accounts, or remove it to use the "+
+			"primary account.", err))
 	case pulseapi.IsUnauthorized(err):
 		diags.AddError(summary, fmt.Sprintf("%s. Check the provider's credentials (api_key and api_secret, "+
 			"or email and password, or their PULSE_* variables) and that they belong to this environment.", err))

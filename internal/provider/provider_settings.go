@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -101,7 +102,9 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 
 	checkCredentials(&s, &diags)
 
-	if s.environment.set() {
+	// An environment that base_url overrides is ignored, as documented: a PULSE_ENVIRONMENT
+	// left in a shell must not fail a configuration that names its server.
+	if s.environment.set() && !s.environmentOverridden() {
 		if _, ok := environments[s.environment.value]; !ok {
 			addSettingError(&diags, s.environment, "Unknown Pulse environment",
 				fmt.Sprintf("%s is %q; it must be \"production\" or \"development\". To reach another server, set %s.",
@@ -110,10 +113,25 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	}
 
 	if s.baseURL.set() {
-		if u, err := url.Parse(s.baseURL.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// Never echoed whole: user info in a URL is a credential.
+		shown := pulseapi.SafeURL(s.baseURL.value)
+		u, err := url.Parse(s.baseURL.value)
+		switch {
+		case err == nil && u.User != nil, err != nil && shown != s.baseURL.value:
+			addSettingError(&diags, s.baseURL, "Invalid Pulse base URL",
+				fmt.Sprintf("%s is %q: it carries credentials (user:password@), which the provider would send to "+
+					"every proxy on the way. Remove them and set the credentials with api_key and api_secret, or email "+
+					"and password.", s.baseURL.where(), shown))
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			addSettingError(&diags, s.baseURL, "Invalid Pulse base URL",
 				fmt.Sprintf("%s is %q, which is not an absolute http(s) URL. Write it with its scheme and host, "+
-					"such as https://api.pulsecrm.com or http://127.0.0.1:8787.", s.baseURL.where(), s.baseURL.value))
+					"such as https://api.pulsecrm.com or http://127.0.0.1:8787.", s.baseURL.where(), shown))
+		case u.Scheme == "http" && !isLoopback(u.Hostname()) && !m.AllowInsecureHTTP.ValueBool() && !m.AllowInsecureHTTP.IsUnknown():
+			addSettingError(&diags, s.baseURL, "Unencrypted Pulse base URL",
+				fmt.Sprintf("%s is %q: plain HTTP would carry the API secret or password, and every session token, "+
+					"unencrypted to %s and anyone on the way. Use https://, or, on a private network you trust, set "+
+					"allow_insecure_http = true in the provider block. (Loopback addresses, such as the emulator's "+
+					"http://127.0.0.1:8787, need neither.)", s.baseURL.where(), shown, u.Hostname()))
 		}
 	}
 
@@ -209,6 +227,21 @@ func addSettingError(diags *diag.Diagnostics, s setting, summary, detail string)
 	diags.AddAttributeError(path.Root(s.attr), summary, detail)
 }
 
+// isLoopback reports whether host names this machine: traffic to it never leaves it.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// environmentOverridden reports whether a base_url set in the block, or in PULSE_BASE_URL
+// when the environment too comes from PULSE_*, makes the environment irrelevant.
+func (s settings) environmentOverridden() bool {
+	return s.baseURL.set() && (!s.baseURL.fromEnv || s.environment.fromEnv)
+}
+
 // resolvedBaseURL is base_url when set, else the environment's server. The block wins over
 // PULSE_* variables here too: a stray PULSE_BASE_URL in a shell must not redirect a
 // configuration that names its environment.
@@ -222,17 +255,6 @@ func (s settings) resolvedBaseURL() string {
 		}
 	}
 	return environments["production"]
-}
-
-// secrets lists the values that must never reach a log line.
-func (s settings) secrets() []string {
-	var out []string
-	for _, v := range []string{s.apiSecret.value, s.password.value} {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.Config {

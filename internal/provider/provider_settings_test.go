@@ -93,6 +93,24 @@ func TestResolveSettingsErrors(t *testing.T) {
 			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("ftp://api.pulsecrm.com") }),
 			want:  []string{"Invalid Pulse base URL", "not an absolute http(s) URL"},
 		},
+		"base_url with user info is not echoed (defect 16)": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("https://user:pa55word@host/%zz") }),
+			want:  []string{"Invalid Pulse base URL", "carries credentials", `"https://***@host/%zz"`},
+		},
+		"PULSE_BASE_URL with user info": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_BASE_URL": "https://user:pa55word@api.pulsecrm.com"},
+			want:  []string{"Invalid Pulse base URL", "PULSE_BASE_URL in the environment", "carries credentials"},
+		},
+		"plain http to another host (issue 15)": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://10.1.2.3:8080") }),
+			want:  []string{"Unencrypted Pulse base URL", `base_url in the provider block is "http://10.1.2.3:8080"`, "allow_insecure_http = true", "https://"},
+		},
+		"plain http from PULSE_BASE_URL": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_BASE_URL": "http://pulse.internal.example"},
+			want:  []string{"Unencrypted Pulse base URL", "PULSE_BASE_URL in the environment", "pulse.internal.example"},
+		},
 		"account_id not digits": {
 			model: config(func(m *providerModel) { withKey(m); m.AccountID = types.StringValue("acme") }),
 			want:  []string{"Invalid Pulse account id", `account_id in the provider block is "acme"`, "strings of digits"},
@@ -126,6 +144,9 @@ func TestResolveSettingsErrors(t *testing.T) {
 				if !strings.Contains(text.String(), w) {
 					t.Errorf("error text lacks %q:\n%s", w, text.String())
 				}
+			}
+			if strings.Contains(text.String(), "pa55word") {
+				t.Errorf("the error echoes user info from a URL:\n%s", text.String())
 			}
 			if strings.Contains(text.String(), "s3cret-value") {
 				t.Errorf("error text contains the secret:\n%s", text.String())
@@ -200,8 +221,8 @@ func TestResolveSettingsSources(t *testing.T) {
 		if got := s.resolvedBaseURL(); got != "https://api.pulsecrm.com" {
 			t.Errorf("base URL = %q", got)
 		}
-		if got := s.secrets(); len(got) != 1 || got[0] != "s3cret-value" {
-			t.Errorf("secrets = %v", got)
+		if s.apiSecret.value != "s3cret-value" || s.password.value != "" {
+			t.Errorf("secrets = %q, %q", s.apiSecret.value, s.password.value)
 		}
 	})
 
@@ -224,4 +245,60 @@ func TestResolveSettingsSources(t *testing.T) {
 			t.Errorf("MaxRetries = %d, want -1 (no retries)", got)
 		}
 	})
+}
+
+// Defect 11: with base_url set, environment is documented as ignored, yet a
+// PULSE_ENVIRONMENT=staging left in a shell failed the configuration.
+func TestDefect11_IgnoredEnvironmentIsNotValidated(t *testing.T) {
+	for name, tc := range map[string]struct {
+		model providerModel
+		env   map[string]string
+	}{
+		"base_url in the block, PULSE_ENVIRONMENT in the shell": {
+			model: config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://127.0.0.1:8787") }),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "staging"},
+		},
+		"both from the environment": {
+			model: config(withKey),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "staging", "PULSE_BASE_URL": "http://127.0.0.1:8787"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+			if diags.HasError() {
+				t.Fatalf("an ignored environment failed the configuration: %v", diags)
+			}
+			if got := s.resolvedBaseURL(); got != "http://127.0.0.1:8787" {
+				t.Errorf("base URL = %q", got)
+			}
+		})
+	}
+	// An environment in the block still wins over PULSE_BASE_URL, so it is still checked.
+	_, diags := resolveSettings(config(func(m *providerModel) { withKey(m); m.Environment = types.StringValue("staging") }),
+		func(k string) string { return map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}[k] })
+	if !diags.HasError() {
+		t.Error("an environment in the block that is in use was not checked")
+	}
+}
+
+// Issue 15: plain HTTP is refused where it would leave the machine, and allowed to loopback
+// or with the explicit opt-in.
+func TestPlainHTTPAllowedOnlyLocallyOrByOptIn(t *testing.T) {
+	for name, m := range map[string]providerModel{
+		"loopback address": config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://127.0.0.1:8787") }),
+		"localhost":        config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://localhost:8787") }),
+		"IPv6 loopback":    config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("http://[::1]:8787") }),
+		"opted in": config(func(m *providerModel) {
+			withKey(m)
+			m.BaseURL = types.StringValue("http://10.1.2.3:8080")
+			m.AllowInsecureHTTP = types.BoolValue(true)
+		}),
+		"https anywhere": config(func(m *providerModel) { withKey(m); m.BaseURL = types.StringValue("https://10.1.2.3:8443") }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, diags := resolveSettings(m, func(string) string { return "" }); diags.HasError() {
+				t.Errorf("refused: %v", diags)
+			}
+		})
+	}
 }

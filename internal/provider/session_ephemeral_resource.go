@@ -120,7 +120,9 @@ func (r *sessionEphemeralResource) Open(ctx context.Context, _ ephemeral.OpenReq
 			"Pulse accepted the login but its answer carried no session token. Please report this issue to the provider developers.")
 		return
 	}
-	r.data.logger.addSecret(token)
+	// The login client registers it in the registry it shares with the provider's log masking;
+	// said again here, as masking the token is this resource's promise.
+	r.data.config.Secrets.Add(token)
 	tflog.Debug(ctx, "opened an ephemeral Pulse session", map[string]any{"account_id": accountID, "email": session.Email})
 
 	result := sessionEphemeralModel{

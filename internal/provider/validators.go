@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -15,9 +16,8 @@ var (
 	_ validator.String = rfc3339Validator{}
 	_ validator.String = regexValidator{}
 	_ validator.String = ttlValidator{}
-
-	// nonBlankPattern matches text with something other than spaces in it.
-	nonBlankPattern = regexp.MustCompile(`\S`)
+	_ validator.String = notBlankValidator{}
+	_ validator.Set    = notEmptySetValidator{}
 )
 
 // rfc3339Validator accepts a timestamp in RFC 3339, the form the Pulse API speaks.
@@ -68,7 +68,8 @@ func (v regexValidator) ValidateString(_ context.Context, req validator.StringRe
 // grant them is asked of Pulse at plan time (checkPermissionNames).
 func permissionSetValidators() []validator.Set {
 	return []validator.Set{
-		setvalidator.SizeAtLeast(1),
+		notEmptySetValidator{hint: `grant at least one permission, such as permissions = ["readData"]; ` +
+			`the pulse_permissions data source lists those an account can grant`},
 		setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
 			"must be a permission name, such as readApplications, without spaces")),
 	}
@@ -102,4 +103,46 @@ func (v ttlValidator) ValidateString(_ context.Context, req validator.StringRequ
 			fmt.Sprintf("%s is %s; it must be from %s to %s. An ephemeral key is meant to outlive one run, not to "+
 				"stand in for a managed pulse_api_key.", req.Path, req.ConfigValue.ValueString(), formatTTL(v.min), formatTTL(v.max)))
 	}
+}
+
+// notBlankValidator refuses an empty or blank string with a message written for the
+// attribute, where the framework's own would end in an empty "got: ".
+type notBlankValidator struct {
+	hint string // what to write instead, such as `say what the key is for, such as "CI deployer"`
+}
+
+func (v notBlankValidator) Description(_ context.Context) string {
+	return "value must not be empty or blank"
+}
+
+func (v notBlankValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v notBlankValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || strings.TrimSpace(req.ConfigValue.ValueString()) != "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, fmt.Sprintf("Empty %s", req.Path),
+		fmt.Sprintf("%s is empty or only white space: %s.", req.Path, v.hint))
+}
+
+// notEmptySetValidator refuses an empty set with a message written for the attribute, where
+// the framework's own reads "set must contain at least 1 elements, got: 0".
+type notEmptySetValidator struct {
+	hint string
+}
+
+func (v notEmptySetValidator) Description(_ context.Context) string {
+	return "set must not be empty"
+}
+
+func (v notEmptySetValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v notEmptySetValidator) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || len(req.ConfigValue.Elements()) > 0 {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, fmt.Sprintf("Empty %s", req.Path),
+		fmt.Sprintf("%s is empty: %s.", req.Path, v.hint))
 }

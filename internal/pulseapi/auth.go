@@ -1,7 +1,28 @@
 package pulseapi
 
+// authTransport, the layer under the retry policy: it puts the session token on every
+// request, logs in when there is none, and decides what a 401 means.
+//
+// Tokens have generations: every login makes the next. Tokens slide while in use, so the
+// login-time expiresAt is not used: a 401 is the only reliable sign of an expiry. A 401 on
+// generation g is answered thus:
+//
+//   - a newer token exists, or g is already known to have expired: replay with the newest;
+//   - g was accepted before, or this call waited between attempts (its token may have died
+//     while it waited): g has expired; log in again (once, for every call that met it) and
+//     replay;
+//   - otherwise g was refused on first use, which re-logging in would not mend, unless
+//     another call holding g (an attempt under way, or one waiting to retry after a 429) may
+//     yet prove it good or expired: wait for those, then judge again. With none left, or only
+//     calls that are themselves waiting to judge a 401, the 401 is final.
+//
+// A call holds the generation its last attempt carried until it ends. The verdict on each
+// answer is one step under the lock, so a call that sees an expiry has marked g expired
+// before any other call can judge g without it.
+
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,136 +30,231 @@ import (
 	"sync"
 )
 
-// authState is the session token and what is known about it.
-//
-// Tokens have generations: every successful login makes the next one. A 401 on a token whose
-// generation has been superseded is answered by replaying with the newer token; a 401 on the
-// current token triggers one re-login shared by every caller that saw it, but only when a
-// request has already been accepted with that token (otherwise the fresh token itself is
-// refused, and logging in again would loop). The login-time expiresAt is not used: tokens
-// slide while in use, so the 401 is the only reliable signal.
-type authState struct {
-	mu       sync.Mutex
-	token    string
-	gen      uint64
-	validGen uint64 // newest generation a request has been accepted with
-	session  *Session
-	sticky   error // a refused login or an unavailable account: every call gets it
-	inflight *flight[struct{}]
-	// calls counts the calls in progress with each token generation, and settled is closed
-	// (and replaced) whenever one ends or a token is accepted: a 401 on a token not yet known
-	// to be good waits for the calls sent with it before it is judged (see replayable).
-	calls   map[uint64]int
-	settled chan struct{}
+// maxReplays bounds how many times one attempt is replayed after a 401.
+const maxReplays = 3
+
+type authTransport struct {
+	c    *Client
+	next http.RoundTripper
+
+	mu      sync.Mutex
+	token   string
+	gen     uint64 // generation of token; 0 = none yet
+	good    uint64 // newest generation a request was accepted with
+	dead    uint64 // newest generation known to have expired
+	session *Session
+	sticky  error          // a refused login or an unavailable account: every call gets it
+	holders map[uint64]int // calls holding each generation
+	judging map[uint64]int // of those, the calls waiting to judge a 401
+	settled chan struct{}  // closed (and replaced) whenever what a 401's verdict rests on changes
 }
 
-// flight is one piece of work whose result concurrent callers share.
-type flight[T any] struct {
-	done chan struct{}
-	val  T
-	err  error
-}
-
-func newFlight[T any]() *flight[T] { return &flight[T]{done: make(chan struct{})} }
-
-// wait waits for the flight or for ctx.
-func (f *flight[T]) wait(ctx context.Context) error {
-	select {
-	case <-f.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	cl := callFrom(ctx)
+	if cl == nil {
+		return nil, errors.New("pulseapi: a request outside a call reached the auth layer")
+	}
+	waited := cl.attempt > 1
+	var after uint64
+	for replay := 0; ; replay++ {
+		token, gen, err := a.currentToken(ctx, after)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		r := req.Clone(ctx)
+		if replay > 0 && req.GetBody != nil {
+			if r.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		a.hold(cl, gen)
+		resp, err := a.next.RoundTrip(r)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		// Only the token the call held while it waited may have died of the wait; a replay's is new.
+		again, waitErr := a.settle(ctx, gen, status, waited && replay == 0, replay < maxReplays)
+		switch {
+		case err != nil:
+			return nil, err
+		case waitErr != nil:
+			drain(resp)
+			return nil, waitErr
+		case !again:
+			return resp, nil
+		}
+		drain(resp)
+		after = gen
 	}
 }
 
-// retryForWaiter reports whether a caller that waited on someone else's flight should start
-// its own: the flight failed only because its leader's context ended.
-func retryForWaiter(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+// hold makes cl a holder of generation gen, and no longer of the one it held before.
+func (a *authTransport) hold(cl *call, gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cl.authGen == gen {
+		return
+	}
+	if a.holders == nil {
+		a.holders, a.judging = map[uint64]int{}, map[uint64]int{}
+	}
+	a.dropLocked(cl.authGen)
+	a.holders[gen]++
+	cl.authGen = gen
+	a.notifyLocked()
 }
 
-// token returns a token of a generation newer than after, logging in if there is none. All
-// concurrent callers share one login.
-func (c *Client) token(ctx context.Context, after uint64) (string, uint64, error) {
-	a := &c.auth
+// release ends cl's hold, when the call ends.
+func (a *authTransport) release(cl *call) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.dropLocked(cl.authGen)
+	cl.authGen = 0
+	a.notifyLocked()
+}
+
+func (a *authTransport) dropLocked(gen uint64) {
+	if gen == 0 {
+		return
+	}
+	if a.holders[gen]--; a.holders[gen] <= 0 {
+		delete(a.holders, gen)
+	}
+}
+
+// settle records the answer (status; 0 for none) to an attempt of a call holding generation
+// gen, and says whether to replay it with a newer token.
+func (a *authTransport) settle(ctx context.Context, gen uint64, status int, waited, canReplay bool) (bool, error) {
+	a.mu.Lock()
+	// 429 and 5xx may come before authentication: they prove nothing about the token.
+	if status != 0 && status != http.StatusUnauthorized && status != http.StatusTooManyRequests && status < 500 {
+		a.good = max(a.good, gen)
+	}
+	a.notifyLocked()
+	if status != http.StatusUnauthorized || !canReplay {
+		a.mu.Unlock()
+		return false, nil
+	}
+	for {
+		switch {
+		case a.refusedLocked(), a.gen > gen, a.dead >= gen:
+			a.mu.Unlock()
+			return true, nil
+		case a.good >= gen, waited:
+			a.dead = gen
+			a.notifyLocked()
+			a.mu.Unlock()
+			return true, nil
+		case a.holders[gen]-a.judging[gen]-1 <= 0:
+			a.notifyLocked() // a call waiting on this one judges again
+			a.mu.Unlock()
+			return false, nil
+		}
+		if a.settled == nil {
+			a.settled = make(chan struct{})
+		}
+		settled := a.settled
+		a.judging[gen]++
+		a.mu.Unlock()
+		var err error
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		a.mu.Lock()
+		a.judging[gen]--
+		if err != nil {
+			a.notifyLocked()
+			a.mu.Unlock()
+			return false, err
+		}
+	}
+}
+
+// refusedLocked reports a refused login or an unavailable account: a 401 is then replayed,
+// so that the replay's token request reports that instead.
+func (a *authTransport) refusedLocked() bool { return a.sticky != nil }
+
+func (a *authTransport) notifyLocked() {
+	if a.settled != nil {
+		close(a.settled)
+		a.settled = nil
+	}
+}
+
+// currentToken returns a live token of a generation newer than after, logging in when there
+// is none. Concurrent callers share one login.
+func (a *authTransport) currentToken(ctx context.Context, after uint64) (string, uint64, error) {
 	for {
 		a.mu.Lock()
-		if a.sticky != nil {
-			err := a.sticky
-			a.mu.Unlock()
-			return "", 0, err
-		}
-		if a.token != "" && a.gen > after {
-			token, gen := a.token, a.gen
-			a.mu.Unlock()
+		sticky, token, gen, usable := a.sticky, a.token, a.gen, a.token != "" && a.gen > after && a.gen > a.dead
+		a.mu.Unlock()
+		switch {
+		case sticky != nil:
+			return "", 0, sticky
+		case usable:
 			return token, gen, nil
 		}
-		f := a.inflight
-		leader := f == nil
-		if leader {
-			f = newFlight[struct{}]()
-			a.inflight = f
-		}
-		a.mu.Unlock()
-
-		if leader {
-			f.err = c.login(ctx)
-			close(f.done)
-		} else if err := f.wait(ctx); err != nil {
+		if _, err := sharedDo(ctx, &a.c.flights, "login", a.login); err != nil {
 			return "", 0, err
-		}
-		if f.err != nil {
-			if !leader && retryForWaiter(ctx, f.err) {
-				continue
-			}
-			return "", 0, f.err
 		}
 	}
 }
 
-// login performs POST /auth/login and records the outcome, clearing the in-flight login.
-func (c *Client) login(ctx context.Context) error {
+// login sends POST /auth/login through the retry policy and the layers below this one, and
+// records the outcome.
+func (a *authTransport) login(ctx context.Context) (struct{}, error) {
+	c := a.c
 	body, what := map[string]string{"apiKey": c.cfg.APIKey, "apiSecret": c.cfg.APISecret}, "API key or secret"
 	if c.AuthMethod() == "password" {
 		body, what = map[string]string{"email": c.cfg.Email, "password": c.cfg.Password}, "email or password"
+	}
+	cl, err := c.newCall(ctx, http.MethodPost, loginPath, "")
+	if err != nil {
+		return struct{}{}, err
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return struct{}{}, cl.fail(0, err)
 	}
 	var (
 		session *Session
 		token   string
 	)
-	err := c.do(ctx, http.MethodPost, loginPath, "", body, func(data []byte) error {
+	err = cl.exchange(c.loginHTTP, payload, func(data []byte) error {
 		s, t, err := decodeSession(data)
 		if err == nil && t == "" {
 			err = errors.New("the login response carries no token")
 		}
+		c.secrets.Add(t)
 		session, token = s, t
 		return err
 	})
-	if err == nil {
-		c.addSecret(token)
-	}
 
-	a := &c.auth
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.inflight = nil
 	var apiErr *Error
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
 		refused := *apiErr
 		refused.summary = fmt.Sprintf("invalid %s for %s", what, c.baseURL)
 		a.sticky = &refused
-		return a.sticky
+		return struct{}{}, a.sticky
 	case err != nil:
-		return err
+		return struct{}{}, err
 	}
 	if id := c.cfg.AccountID; id != "" && !slices.Contains(session.AccountIDs(), id) {
 		a.sticky = &AccountError{AccountID: id, Available: session.AccountIDs()}
-		return a.sticky
+		return struct{}{}, a.sticky
 	}
 	a.token, a.session = token, session
 	a.gen++
-	return nil
+	return struct{}{}, nil
 }
 
 // AccountIDs lists the accounts the session may act on, primary first.
@@ -155,97 +271,9 @@ func (s *Session) AccountIDs() []string {
 	return ids
 }
 
-// replayable reports whether a call that got a 401 with token generation gen should be
-// replayed: the token was superseded meanwhile, or it had been accepted before, or the call
-// had waited between attempts (in each case it expired; the replay's token() call logs in
-// again). A 401 on the first use of a fresh token is final. Calls still in progress with the
-// same token are waited for first: one of them may be the proof that it was good, whose
-// answer arrived before this 401 but has not been read yet.
-func (a *authState) replayable(ctx context.Context, gen uint64, waited bool) (bool, error) {
-	a.mu.Lock()
-	for {
-		if a.replayNowLocked(gen, waited) {
-			a.mu.Unlock()
-			return true, nil
-		}
-		if a.calls[gen] == 0 {
-			a.mu.Unlock()
-			return false, nil
-		}
-		settled := a.settledLocked()
-		a.mu.Unlock()
-		select {
-		case <-settled:
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
-		a.mu.Lock()
-	}
-}
-
-// replayNowLocked is the verdict replayable can give without waiting.
-func (a *authState) replayNowLocked(gen uint64, waited bool) bool {
-	// With a sticky error the replay reports it instead of this 401.
-	return a.sticky != nil || a.gen > gen || (gen == a.gen && (a.validGen >= gen || waited))
-}
-
-// begin and end bracket a call made with token generation gen.
-func (a *authState) begin(gen uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.calls == nil {
-		a.calls = map[uint64]int{}
-	}
-	a.calls[gen]++
-}
-
-func (a *authState) end(gen uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.calls[gen]--; a.calls[gen] <= 0 {
-		delete(a.calls, gen)
-	}
-	a.notifyLocked()
-}
-
-func (a *authState) settledLocked() chan struct{} {
-	if a.settled == nil {
-		a.settled = make(chan struct{})
-	}
-	return a.settled
-}
-
-func (a *authState) notifyLocked() {
-	if a.settled != nil {
-		close(a.settled)
-		a.settled = nil
-	}
-}
-
-// observe records a response to a request made with token generation gen: any answer that
-// shows the token was accepted (not 401, not 429 or 5xx, which may come before authentication).
-func (a *authState) observe(gen uint64, status int) {
-	if status == http.StatusUnauthorized || status == http.StatusTooManyRequests || status >= 500 {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if gen > a.validGen {
-		a.validGen = gen
-		a.notifyLocked()
-	}
-}
-
-// current is the newest token and its generation.
-func (a *authState) current() (string, uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.token, a.gen
-}
-
 // Session logs in if needed and returns the payload of the current login (no extra request).
 func (c *Client) Session(ctx context.Context) (*Session, error) {
-	if _, _, err := c.token(ctx, 0); err != nil {
+	if _, _, err := c.auth.currentToken(ctx, 0); err != nil {
 		return nil, err
 	}
 	c.auth.mu.Lock()
@@ -259,16 +287,12 @@ func (c *Client) Session(ctx context.Context) (*Session, error) {
 
 // DefaultAccountID is Config.AccountID, else the session's primary account id.
 func (c *Client) DefaultAccountID(ctx context.Context) (string, error) {
-	if c.cfg.AccountID != "" {
-		// Still log in: an unavailable account is reported here rather than on first use.
-		if _, _, err := c.token(ctx, 0); err != nil {
-			return "", err
-		}
-		return c.cfg.AccountID, nil
-	}
-	s, err := c.Session(ctx)
+	s, err := c.Session(ctx) // also reports an unavailable configured account
 	if err != nil {
 		return "", err
+	}
+	if c.cfg.AccountID != "" {
+		return c.cfg.AccountID, nil
 	}
 	if s.PrimaryAccount.AccountID == "" {
 		return "", fmt.Errorf("pulseapi: the session for %s names no primary account; set an account id", c.baseURL)

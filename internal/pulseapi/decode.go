@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,10 +136,12 @@ func (p *wirePermission) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// permissionNames are the names of ps, each once: a build that lists a permission twice must
+// not make a set of them fail.
 func permissionNames(ps []wirePermission) []string {
 	out := make([]string, 0, len(ps))
 	for _, p := range ps {
-		if p.Name != "" {
+		if p.Name != "" && !slices.Contains(out, p.Name) {
 			out = append(out, p.Name)
 		}
 	}
@@ -183,10 +186,7 @@ func (w *wireAccount) summary() AccountSummary {
 }
 
 func (w *wireAccount) account() Account {
-	roles := make([]string, 0, len(w.Roles))
-	for _, r := range w.Roles {
-		roles = append(roles, string(r))
-	}
+	roles := flexStrings(w.Roles)
 	return Account{
 		ID:                   int64(w.ID),
 		AccountID:            string(w.AccountID),
@@ -246,10 +246,13 @@ func decodeSession(body []byte) (*Session, string, error) {
 	return s, w.Token, nil
 }
 
+// flexStrings are in as strings, each once (the provider keeps them in sets).
 func flexStrings(in []flexString) []string {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
-		out = append(out, string(s))
+		if !slices.Contains(out, string(s)) {
+			out = append(out, string(s))
+		}
 	}
 	return out
 }
@@ -312,6 +315,8 @@ type page[T any] struct {
 	Items []T
 	// Pages is the total page count, Total the total item count; 0 when not given.
 	Pages, Total int
+	// Counted says that the answer was a wrapper giving either count.
+	Counted bool
 }
 
 var listKeys = []string{"data", "items", "apiKeys", "keys", "results"}
@@ -349,24 +354,27 @@ func decodeList[T any](body []byte, names ...string) (page[T], error) {
 	if !found {
 		return p, errors.New("no list in the response (looked for " + strings.Join(names, ", ") + ")")
 	}
-	p.Pages = firstInt(w, "pageCount", "totalPages")
-	p.Total = firstInt(w, "total", "totalCount")
+	var pagesGiven, totalGiven bool
+	p.Pages, pagesGiven = firstInt(w, "pageCount", "totalPages")
+	p.Total, totalGiven = firstInt(w, "total", "totalCount")
+	p.Counted = pagesGiven || totalGiven
 	return p, nil
 }
 
-func firstInt(w map[string]json.RawMessage, names ...string) int {
+// firstInt is the first of names that w holds as a count, and whether there was one.
+func firstInt(w map[string]json.RawMessage, names ...string) (int, bool) {
 	for _, name := range names {
 		var n flexInt
-		if raw, ok := w[name]; ok && json.Unmarshal(raw, &n) == nil && n > 0 && n < 1<<31 {
-			return int(n)
+		if raw, ok := w[name]; ok && json.Unmarshal(raw, &n) == nil && n >= 0 && n < 1<<31 {
+			return int(n), true
 		}
 	}
-	return 0
+	return 0, false
 }
 
 func decodeKeyPage(body []byte) (page[APIKey], error) {
 	wp, err := decodeList[wireKey](body, listKeys...)
-	p := page[APIKey]{Pages: wp.Pages, Total: wp.Total}
+	p := page[APIKey]{Pages: wp.Pages, Total: wp.Total, Counted: wp.Counted}
 	if err != nil {
 		return p, err
 	}
@@ -379,7 +387,7 @@ func decodeKeyPage(body []byte) (page[APIKey], error) {
 
 func decodeAccountPage(body []byte) (page[Account], error) {
 	wp, err := decodeList[wireAccount](body, append([]string{"accounts"}, listKeys...)...)
-	p := page[Account]{Pages: wp.Pages, Total: wp.Total}
+	p := page[Account]{Pages: wp.Pages, Total: wp.Total, Counted: wp.Counted}
 	if err != nil {
 		return p, err
 	}

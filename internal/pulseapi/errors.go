@@ -31,6 +31,9 @@ type Error struct {
 	Attempts int
 	// Err is the underlying cause (transport error, context error, decoding error), if any.
 	Err error
+	// Note says what the client makes of the answer (a 404 that may mean "no access", a
+	// Retry-After too long to wait).
+	Note string
 
 	summary string // replaces the generic text, e.g. for a login refused
 }
@@ -62,6 +65,9 @@ func (e *Error) Error() string {
 		b.WriteString(e.Err.Error())
 	default:
 		b.WriteString(e.Message)
+	}
+	if e.Note != "" {
+		b.WriteString(". " + e.Note)
 	}
 	if e.summary != "" {
 		b.WriteString("; ")
@@ -111,51 +117,53 @@ const maxExcerpt = 200
 
 // parseErrorBody reads an error response body: the envelope
 // {"error","message","dev_err_msg","status"} when it is one, otherwise the status text and a
-// short sanitized excerpt. It never fails.
-func parseErrorBody(status int, body []byte) (code, message, dev string) {
-	trimmed := bytes.TrimSpace(body)
+// short sanitized excerpt. It never fails. redact is applied to the raw body, again to each
+// decoded text (decoding turns an escaped secret into a raw one) before it is cut short or its
+// white space collapsed, and once more after (dropping markup may join the pieces of one).
+func parseErrorBody(status int, body []byte, redact func(string) string) (code, message, dev string) {
+	trimmed := bytes.TrimSpace([]byte(redact(string(body))))
 	if len(trimmed) == 0 {
 		return http.StatusText(status), "(empty response body)", ""
 	}
+	clean := func(s string) string { return redact(excerpt([]byte(redact(s)))) }
+	text := func(v any) string { return jsonText(v, clean) }
 	var raw any
 	if json.Unmarshal(trimmed, &raw) == nil {
 		switch v := raw.(type) {
 		case map[string]any:
-			code = jsonText(v["error"])
-			message = jsonText(v["message"])
-			dev = jsonText(v["dev_err_msg"])
+			code, message, dev = text(v["error"]), text(v["message"]), text(v["dev_err_msg"])
 			if code == "" && message == "" {
 				// Some frameworks use other keys; show the object rather than nothing.
-				return http.StatusText(status), excerpt(trimmed), dev
+				return http.StatusText(status), clean(string(trimmed)), dev
 			}
 			return code, message, dev
 		case string:
-			return http.StatusText(status), excerpt([]byte(v)), ""
+			return http.StatusText(status), clean(v), ""
 		}
 	}
-	return http.StatusText(status), excerpt(trimmed), ""
+	return http.StatusText(status), clean(string(trimmed)), ""
 }
 
-// jsonText renders a decoded JSON value of an envelope field as short text.
-func jsonText(v any) string {
+// jsonText renders a decoded JSON value of an envelope field as short text made by clean.
+func jsonText(v any, clean func(string) string) string {
 	switch t := v.(type) {
 	case nil, bool:
 		return ""
 	case string:
-		return excerpt([]byte(t))
+		return clean(t)
 	case float64:
 		return strconv.FormatFloat(t, 'f', -1, 64)
 	case []any:
 		parts := make([]string, 0, len(t))
 		for _, p := range t {
-			if s := jsonText(p); s != "" {
+			if s := jsonText(p, clean); s != "" {
 				parts = append(parts, s)
 			}
 		}
-		return excerpt([]byte(strings.Join(parts, "; ")))
+		return clean(strings.Join(parts, "; "))
 	default:
 		b, _ := json.Marshal(t)
-		return excerpt(b)
+		return clean(string(b))
 	}
 }
 
