@@ -42,6 +42,13 @@ func (c *Client) ListPermissions(ctx context.Context, accountID string) ([]Permi
 		return slices.Clone(cached), nil
 	}
 	perms, err := sharedDo(ctx, &c.flights, "GET /permissions "+key, func(ctx context.Context) ([]Permission, error) {
+		// A caller that found no cache may reach the single-flight after the request ended.
+		c.cacheMu.Lock()
+		cached, ok := c.permissions[key]
+		c.cacheMu.Unlock()
+		if ok {
+			return cached, nil
+		}
 		var perms []Permission
 		_, err := c.do(ctx, http.MethodGet, "/permissions", header, nil, func(data []byte) (err error) {
 			perms, err = decodePermissions(data)

@@ -200,15 +200,23 @@ func (a *authTransport) currentToken(ctx context.Context, after uint64) (string,
 		case usable:
 			return token, gen, nil
 		}
-		if _, err := sharedDo(ctx, &a.c.flights, "login", a.login); err != nil {
+		login := func(ctx context.Context) (struct{}, error) { return a.login(ctx, gen) }
+		if _, err := sharedDo(ctx, &a.c.flights, "login", login); err != nil {
 			return "", 0, err
 		}
 	}
 }
 
 // login sends POST /auth/login through the retry policy and the layers below this one, and
-// records the outcome.
-func (a *authTransport) login(ctx context.Context) (struct{}, error) {
+// records the outcome. seen is the generation its caller found unusable: a login that ended
+// since then (its flight over before this one began) makes this one needless.
+func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error) {
+	a.mu.Lock()
+	needless := a.gen != seen || a.sticky != nil
+	a.mu.Unlock()
+	if needless {
+		return struct{}{}, nil // the callers look again, at the newer token or the refusal
+	}
 	c := a.c
 	body, what := map[string]string{"apiKey": c.cfg.APIKey, "apiSecret": c.cfg.APISecret}, "API key or secret"
 	if c.AuthMethod() == "password" {
@@ -255,63 +263,4 @@ func (a *authTransport) login(ctx context.Context) (struct{}, error) {
 	a.token, a.session = token, session
 	a.gen++
 	return struct{}{}, nil
-}
-
-// AccountIDs lists the accounts the session may act on, primary first.
-func (s *Session) AccountIDs() []string {
-	var ids []string
-	if s.PrimaryAccount.AccountID != "" {
-		ids = append(ids, s.PrimaryAccount.AccountID)
-	}
-	for _, acc := range s.Accounts {
-		if acc.AccountID != "" && !slices.Contains(ids, acc.AccountID) {
-			ids = append(ids, acc.AccountID)
-		}
-	}
-	return ids
-}
-
-// Session logs in if needed and returns the payload of the current login (no extra request).
-func (c *Client) Session(ctx context.Context) (*Session, error) {
-	if _, _, err := c.auth.currentToken(ctx, 0); err != nil {
-		return nil, err
-	}
-	c.auth.mu.Lock()
-	s := *c.auth.session
-	c.auth.mu.Unlock()
-	s.Roles = slices.Clone(s.Roles)
-	s.Permissions = slices.Clone(s.Permissions)
-	s.Accounts = slices.Clone(s.Accounts)
-	return &s, nil
-}
-
-// DefaultAccountID is Config.AccountID, else the session's primary account id.
-func (c *Client) DefaultAccountID(ctx context.Context) (string, error) {
-	s, err := c.Session(ctx) // also reports an unavailable configured account
-	if err != nil {
-		return "", err
-	}
-	if c.cfg.AccountID != "" {
-		return c.cfg.AccountID, nil
-	}
-	if s.PrimaryAccount.AccountID == "" {
-		return "", fmt.Errorf("pulseapi: the session for %s names no primary account; set an account id", c.baseURL)
-	}
-	return s.PrimaryAccount.AccountID, nil
-}
-
-// account resolves a method's accountID: the X-Account-ID header to send ("" for none) and
-// the id the caches key on (the primary account's id when no header is sent).
-func (c *Client) account(ctx context.Context, accountID string) (header, key string, err error) {
-	if accountID != "" && !isDigits(accountID) {
-		return "", "", fmt.Errorf("pulseapi: account id %q must be a string of digits", accountID)
-	}
-	if accountID == "" {
-		accountID = c.cfg.AccountID
-	}
-	if accountID != "" {
-		return accountID, accountID, nil
-	}
-	key, err = c.DefaultAccountID(ctx)
-	return "", key, err
 }

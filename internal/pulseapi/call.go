@@ -127,8 +127,14 @@ func (cl *call) finish(resp *http.Response, out any) error {
 	return nil
 }
 
+// anyBody decodes a success whose body may be empty or not JSON at all (a write's answer).
+type anyBody func([]byte) error
+
 // decodeInto decodes data into out: a func([]byte) error does its own decoding.
 func decodeInto(data []byte, out any) error {
+	if f, ok := out.(anyBody); ok {
+		return f(data)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("empty response body")
 	}

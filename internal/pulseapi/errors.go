@@ -185,14 +185,20 @@ func excerpt(b []byte) string {
 			space = out.Len() > 0
 			continue
 		}
+		// The pending space and r go in together, or the excerpt ends: a space that would
+		// cross the bound would make it one character too long.
+		need := 1
+		if space {
+			need = 2
+		}
+		if n+need > maxExcerpt {
+			out.WriteString("…")
+			break
+		}
 		if space {
 			out.WriteByte(' ')
 			n++
 			space = false
-		}
-		if n >= maxExcerpt {
-			out.WriteString("…")
-			break
 		}
 		out.WriteRune(r)
 		n++

@@ -1,10 +1,14 @@
 package pulseapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -72,15 +76,16 @@ func (a *testAPI) seedKeys(t *testing.T, account string, n int) []int64 {
 	return a.SeedAPIKeys(account, emulator.AdminEmail, n)
 }
 
-// intercept installs h for requests to route, a route key as the emulator names them ("GET
-// /apikeys", "DELETE /apikeys/{id}"); other requests pass.
+// intercept installs h for requests to route: a route key as the emulator names them ("GET
+// /apikeys", "DELETE /apikeys/{id}"), or one request path ("DELETE /apikeys/7"); other
+// requests pass.
 func (a *testAPI) intercept(route string, h func(w http.ResponseWriter, r *http.Request) bool) {
 	a.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
-		path := r.URL.Path
-		if rest, ok := strings.CutPrefix(path, "/apikeys/"); ok && rest != "" {
-			path = "/apikeys/{id}"
+		pattern := r.URL.Path
+		if rest, ok := strings.CutPrefix(pattern, "/apikeys/"); ok && rest != "" {
+			pattern = "/apikeys/{id}"
 		}
-		if r.Method+" "+path != route {
+		if route != r.Method+" "+pattern && route != r.Method+" "+r.URL.Path {
 			return false
 		}
 		return h(w, r)
@@ -107,6 +112,81 @@ func (a *testAPI) script(route string, n int, status int, header map[string]stri
 		fmt.Fprint(w, body)
 		return true
 	})
+}
+
+// recorded is one request as the emulator received it.
+type recorded struct {
+	method, path string
+	query        url.Values
+	header       http.Header
+	body         []byte
+}
+
+// recorder keeps the requests an interceptor saw, in arrival order.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+func (rc *recorder) all() []recorded {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]recorded(nil), rc.reqs...)
+}
+
+// record keeps every request from now on and then hands it to answer (nil: the emulator
+// answers every one). It replaces any interceptor installed before.
+func (a *testAPI) record(answer func(w http.ResponseWriter, r *http.Request) bool) *recorder {
+	rc := &recorder{}
+	a.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rc.mu.Lock()
+		rc.reqs = append(rc.reqs, recorded{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), body})
+		rc.mu.Unlock()
+		return answer != nil && answer(w, r)
+	})
+	return rc
+}
+
+// pages is how many pages of the primary account's key list the emulator answered.
+func (a *testAPI) pages() int {
+	n := 0
+	for _, e := range a.Journal() {
+		if e.Route == "GET /apikeys" && e.AccountID == primaryID {
+			n++
+		}
+	}
+	return n
+}
+
+// answerNow is the emulator's answer to r as the world stands now, for an interceptor to
+// deliver later or reshape.
+func (a *testAPI) answerNow(r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	a.ServeDirect(rec, r)
+	return rec
+}
+
+// deliver writes an answer taken with answerNow.
+func deliver(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// hangUp drops the connection of a request that was sent, without an answer.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		conn.Close()
+	}
 }
 
 // assertNoSecret fails if text holds any credential the emulator held or issued.
@@ -147,4 +227,25 @@ func (l *captureLogger) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
+}
+
+// concurrently runs call(0) to call(n-1) at once and returns their errors, by i.
+func concurrently(n int, call func(i int) error) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = call(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// noErrors fails the test with the first error in errs.
+func noErrors(t *testing.T, errs []error) {
+	t.Helper()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,6 +27,9 @@ type keyCache struct {
 	listing      *keyListing // the newest complete listing
 	flying       uint64      // the number of the listing under way that readers may join; 0 = none
 	flyingWrites uint64      // writes when it started
+	// made are the keys this client created and got the answer (and the secret) of: a lost
+	// create's report must not name a sibling resource's key as an orphan.
+	made map[int64]bool
 }
 
 // keyListing is one complete, consistent read of an account's keys.
@@ -74,6 +78,14 @@ func (c *Client) keyListing(ctx context.Context, header, key string, want freshn
 	c.cacheMu.Unlock()
 
 	return sharedDo(ctx, &c.flights, fmt.Sprintf("GET /apikeys %s #%d", key, n), func(ctx context.Context) (*keyListing, error) {
+		// A caller that chose listing n while it ran may reach the single-flight after it
+		// ended: the listing kept since then, n or a later one, is its answer.
+		c.cacheMu.Lock()
+		done := e.listing
+		c.cacheMu.Unlock()
+		if done != nil && done.number >= n {
+			return done, nil
+		}
 		l, err := c.fetchKeys(ctx, header, key)
 		c.cacheMu.Lock()
 		defer c.cacheMu.Unlock()
@@ -138,6 +150,24 @@ func (c *Client) wrote(key string) {
 		c.keys[key] = e
 	}
 	e.writes++
+}
+
+// madeKey records that this client created key id on the account and holds its answer.
+func (c *Client) madeKey(key string, id int64) {
+	c.cacheMu.Lock()
+	defer c.cacheMu.Unlock()
+	e := c.keys[key]
+	if e.made == nil {
+		e.made = map[int64]bool{}
+	}
+	e.made[id] = true
+}
+
+// madeIDs are the ids of the keys this client created on the account (see madeKey).
+func (c *Client) madeIDs(key string) map[int64]bool {
+	c.cacheMu.Lock()
+	defer c.cacheMu.Unlock()
+	return maps.Clone(c.keys[key].made)
 }
 
 // knownIDs are the ids of the newest listing of the account, current or not; nil if none.

@@ -155,7 +155,16 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 	if err != nil {
 		return nil, err
 	}
-	before, sent := c.knownIDs(key), time.Now()
+	before := c.knownIDs(key)
+	if before == nil {
+		// A lost answer is told apart from the keys that were already there only by a listing
+		// from before the request: take one (once per account; any will do, with madeKey).
+		// Without it, the create goes ahead and a lost answer's report is less sure.
+		if _, err := c.keyListing(ctx, header, key, freshness{stale: true}); err == nil {
+			before = c.knownIDs(key)
+		}
+	}
+	sent := time.Now()
 	c.wrote(key)
 	var created *APIKey
 	_, err = c.do(ctx, http.MethodPost, "/apikeys", header, newKeyBody(in), func(data []byte) (err error) {
@@ -175,6 +184,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 	if created.AccountID == "" {
 		created.AccountID = key
 	}
+	c.madeKey(key, created.ID)
 	return created, nil
 }
 
@@ -196,7 +206,7 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 	}
 	c.wrote(key)
 	defer c.wrote(key)
-	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, checkSuccess)
+	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, anyBody(checkSuccess))
 	var e *Error
 	if errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
 		if strings.EqualFold(strings.TrimSpace(e.Code), "API key not found") {
@@ -209,7 +219,8 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 	return err
 }
 
-// checkSuccess accepts any body but an explicit {"success": false}.
+// checkSuccess accepts any body but an explicit {"success": false}: an empty 204 or 200 (a
+// proxy, another build) is a write done.
 func checkSuccess(data []byte) error {
 	var r struct {
 		Success *bool `json:"success"`

@@ -56,10 +56,16 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 	if err != nil {
 		return nil, false, err
 	}
+	// Counts of nothing beside a page of items count nothing (a build that leaves them 0): such
+	// a list is read as one without counts, to an empty page, and not trusted alone.
+	if first.Counted && first.Pages == 0 && first.Total == 0 && len(first.Items) > 0 {
+		first.Counted = false
+	}
 	if first.Counted {
 		return readCounted(first, fetch, id)
 	}
-	return readToEmptyPage(first, fetch, id)
+	items, err := readToEmptyPage(first, fetch, id)
+	return items, false, err
 }
 
 // readCounted reads the pages after first, which gave the counts. With a page count, the
@@ -67,38 +73,17 @@ func readPages[T any](fetch func(n int) (page[T], error), id func(T) string) ([]
 // is 100 round trips otherwise) and put back in order; without one, one after another until
 // the total is reached. Either way the result is checked against first's counts.
 func readCounted[T any](first page[T], fetch func(n int) (page[T], error), id func(T) string) ([]T, bool, error) {
-	var pages []page[T]
+	var (
+		pages []page[T]
+		err   error
+	)
 	if first.Pages > 0 {
-		if first.Pages > maxPages {
-			return nil, false, fmt.Errorf("the server announced %d pages, more than the %d a list may have", first.Pages, maxPages)
-		}
-		pages = make([]page[T], first.Pages-1)
-		var g errgroup.Group
-		g.SetLimit(pagesInFlight)
-		for i := range pages {
-			g.Go(func() (err error) {
-				pages[i], err = fetch(i + 2)
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return nil, false, err
-		}
+		pages, err = fetchInParallel(first.Pages, fetch)
 	} else {
-		for n, count := 2, len(first.Items); count < first.Total; n++ {
-			if n > maxPages {
-				return nil, false, fmt.Errorf("the list did not reach its total within %d pages", maxPages)
-			}
-			p, err := fetch(n)
-			if err != nil {
-				return nil, false, err
-			}
-			if len(p.Items) == 0 {
-				return nil, false, errInconsistent // it ended before its total
-			}
-			pages = append(pages, p)
-			count += len(p.Items)
-		}
+		pages, err = fetchToTotal(first, fetch)
+	}
+	if err != nil {
+		return nil, false, err
 	}
 
 	all, seen := make([]T, 0, max(first.Total, len(first.Items))), map[string]bool{}
@@ -121,9 +106,47 @@ func readCounted[T any](first page[T], fetch func(n int) (page[T], error), id fu
 	return all, first.Total > 0 || first.Pages == 0, nil
 }
 
+// fetchInParallel fetches pages 2 to count, pagesInFlight at a time, in order.
+func fetchInParallel[T any](count int, fetch func(n int) (page[T], error)) ([]page[T], error) {
+	if count > maxPages {
+		return nil, fmt.Errorf("the server announced %d pages, more than the %d a list may have", count, maxPages)
+	}
+	pages := make([]page[T], count-1)
+	var g errgroup.Group
+	g.SetLimit(pagesInFlight)
+	for i := range pages {
+		g.Go(func() (err error) {
+			pages[i], err = fetch(i + 2)
+			return err
+		})
+	}
+	return pages, g.Wait()
+}
+
+// fetchToTotal fetches the pages after first one after another until their items reach the
+// total first gave: without a page count, how many pages there are is not known.
+func fetchToTotal[T any](first page[T], fetch func(n int) (page[T], error)) ([]page[T], error) {
+	var pages []page[T]
+	for n, count := 2, len(first.Items); count < first.Total; n++ {
+		if n > maxPages {
+			return nil, fmt.Errorf("the list did not reach its total within %d pages", maxPages)
+		}
+		p, err := fetch(n)
+		if err != nil {
+			return nil, err
+		}
+		if len(p.Items) == 0 {
+			return nil, errInconsistent // it ended before its total
+		}
+		pages = append(pages, p)
+		count += len(p.Items)
+	}
+	return pages, nil
+}
+
 // readToEmptyPage reads a list that gives no counts, one page after another until an empty
 // one. Its pages cannot be checked against a total.
-func readToEmptyPage[T any](first page[T], fetch func(n int) (page[T], error), id func(T) string) ([]T, bool, error) {
+func readToEmptyPage[T any](first page[T], fetch func(n int) (page[T], error), id func(T) string) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
 	add := func(items []T) bool {
@@ -138,23 +161,23 @@ func readToEmptyPage[T any](first page[T], fetch func(n int) (page[T], error), i
 		return true
 	}
 	if !add(first.Items) {
-		return nil, false, errInconsistent
+		return nil, errInconsistent
 	}
 	for n, last := 2, first.Items; len(last) > 0; n++ {
 		if n > maxPages {
-			return nil, false, fmt.Errorf("the list did not end within %d pages", maxPages)
+			return nil, fmt.Errorf("the list did not end within %d pages", maxPages)
 		}
 		p, err := fetch(n)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if n == 2 && slices.EqualFunc(p.Items, first.Items, func(a, b T) bool { return id(a) == id(b) }) {
-			return all, false, nil // the server ignores paging: page 1 was everything
+			return all, nil // the server ignores paging: page 1 was everything
 		}
 		if !add(p.Items) {
-			return nil, false, errInconsistent
+			return nil, errInconsistent
 		}
 		last = p.Items
 	}
-	return all, false, nil
+	return all, nil
 }

@@ -82,8 +82,10 @@ func (c *Client) lostCreate(ctx context.Context, header, key string, in APIKeyIn
 		lost.CheckErr = lerr
 		return lost
 	}
+	// Read after the listing, so that a sibling create answered meanwhile is known too.
+	mine := c.madeIDs(key)
 	for _, k := range l.keys {
-		if before[k.ID] || (!k.CreatedAt.IsZero() && k.CreatedAt.Before(sent.Add(-clockSkew))) {
+		if before[k.ID] || mine[k.ID] || (!k.CreatedAt.IsZero() && k.CreatedAt.Before(sent.Add(-clockSkew))) {
 			continue
 		}
 		if k.Description == in.Description && samePermissions(k.Permissions, in.Permissions) && sameExpiry(k.ExpiresAt, in.ExpiresAt) {

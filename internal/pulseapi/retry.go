@@ -62,7 +62,8 @@ func (cl *call) retryable(ctx context.Context, resp *http.Response, err error) b
 	if err != nil {
 		var apiErr *Error
 		var queue *QueueError
-		if errors.As(err, &apiErr) || errors.As(err, &queue) {
+		var account *AccountError
+		if errors.As(err, &apiErr) || errors.As(err, &queue) || errors.As(err, &account) {
 			return false // a refused login, an unavailable account, a queue too long: final
 		}
 		// retryablehttp's screen: bad schemes, bad certificates and the like are final.

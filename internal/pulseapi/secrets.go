@@ -112,10 +112,40 @@ func encodings(v string) []string {
 	plain := strings.TrimSuffix(b.String(), "\n")
 	add(plain[1 : len(plain)-1])
 	add(unicodeEscaped(v))
-	add(url.QueryEscape(v))
-	add(url.PathEscape(v))
-	add(html.EscapeString(v))
+	query := url.QueryEscape(v)
+	// JavaScript's encodeURIComponent: %20 for a space, and !'()* as they are.
+	component := strings.NewReplacer("+", "%20", "%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").Replace(query)
+	for _, f := range []string{query, url.PathEscape(v), component} {
+		add(f)
+		add(lowerEscapes(f)) // some encoders write an escape's hex digits in lower case
+	}
+	escaped := html.EscapeString(v)
+	add(escaped)
+	// The entities other escapers write for a quote and an apostrophe.
+	for _, quote := range []string{"&quot;", "&#x22;"} {
+		for _, apos := range []string{"&#39;", "&#x27;", "&apos;"} {
+			add(strings.NewReplacer("&#34;", quote, "&#39;", apos).Replace(escaped))
+		}
+	}
 	return forms
+}
+
+// lowerEscapes is s with the hex digits of every %XX escape in lower case.
+func lowerEscapes(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = asciiLowerByte(b[i+1]), asciiLowerByte(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func asciiLowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // unicodeEscaped is v as a JSON string with every character outside printable ASCII, and

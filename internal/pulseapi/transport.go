@@ -40,9 +40,22 @@ func (e *QueueError) Error() string {
 }
 
 func (t *queueTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), t.maxWait)
+	if t.limiter.Allow() { // a turn free now costs nothing, whatever is left of the budget
+		return t.next.RoundTrip(req)
+	}
+	// The queue spends the call's budget as its waits between attempts do, so that a call
+	// that queued long is not also let wait out a long Retry-After.
+	budget, cl := t.maxWait, callFrom(req.Context())
+	if cl != nil {
+		budget -= cl.waited
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(req.Context(), budget)
 	err := t.limiter.Wait(ctx)
 	cancel()
+	if cl != nil {
+		cl.waited += time.Since(start)
+	}
 	if err != nil {
 		closeBody(req)
 		if parent := req.Context().Err(); parent != nil {
