@@ -198,7 +198,9 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	})
 
 	// Close needs to know which key to delete; it gets nothing else from Terraform.
-	private, err := json.Marshal(ephemeralKeyPrivate{AccountID: accountID, ID: key.ID, ExpiresAt: expiresAt})
+	private, err := json.Marshal(ephemeralKeyPrivate{
+		AccountID: accountID, ID: key.ID, APIKey: key.APIKey, CreatedAt: key.CreatedAt, ExpiresAt: expiresAt,
+	})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to remember the ephemeral Pulse API key", err.Error())
 		return
@@ -218,8 +220,8 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
 }
 
-// Close deletes the key Open created. A key already gone (deleted by hand, or by an earlier
-// Close that Terraform did not hear back from) is what Close wanted.
+// Close deletes the key Open created, and only that key. A key already gone (deleted by hand,
+// or by an earlier Close that Terraform did not hear back from) is what Close wanted.
 func (r *apiKeyEphemeralResource) Close(ctx context.Context, req ephemeral.CloseRequest, resp *ephemeral.CloseResponse) {
 	ctx = r.data.logContext(ctx)
 
@@ -240,11 +242,23 @@ func (r *apiKeyEphemeralResource) Close(ctx context.Context, req ephemeral.Close
 		return
 	}
 
-	err := client.DeleteAPIKey(ctx, key.AccountID, key.ID)
+	// Deleted during the run, its id may already name another key, which is not ours to delete.
+	ref := pulseapi.KeyRef{ID: key.ID, APIKey: key.APIKey, CreatedAt: key.CreatedAt}
+	err := client.CheckAPIKey(ctx, key.AccountID, ref)
+	if errors.Is(err, pulseapi.ErrKeyReplaced) {
+		resp.Diagnostics.AddWarning("Ephemeral Pulse API key already gone; another key holds its id",
+			fmt.Sprintf("%s. That key was left alone.", err))
+		return
+	}
+	if err == nil {
+		err = client.DeleteAPIKey(ctx, key.AccountID, key.ID)
+	}
 	switch {
 	case err == nil:
 		tflog.Debug(ctx, "closed an ephemeral Pulse API key", map[string]any{"id": key.ID, "account_id": key.AccountID})
-	case pulseapi.IsNotFound(err):
+	// Only Pulse's "API key not found" means gone: another 404 may mean "no access" while the
+	// key still works.
+	case errors.Is(err, pulseapi.ErrKeyNotFound):
 		tflog.Debug(ctx, "the ephemeral Pulse API key was already deleted", map[string]any{"id": key.ID, "account_id": key.AccountID})
 	default:
 		addCloseError(&resp.Diagnostics, key, err)
@@ -263,10 +277,13 @@ type apiKeyEphemeralModel struct {
 	ExpiresAt        types.String `tfsdk:"expires_at"`
 }
 
-// ephemeralKeyPrivate is what Open leaves for Close: which key, and when it expires anyway.
+// ephemeralKeyPrivate is what Open leaves for Close: which key (by id, and by what no other
+// key can share: its public id and creation time), and when it expires anyway.
 type ephemeralKeyPrivate struct {
 	AccountID string    `json:"account_id"`
 	ID        int64     `json:"id"`
+	APIKey    string    `json:"api_key"`
+	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 

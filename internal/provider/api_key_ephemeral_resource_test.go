@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -390,4 +393,123 @@ type emulatorCheck func() error
 
 func (check emulatorCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	resp.Error = check()
+}
+
+// A 404 to the delete that is not Pulse's "API key not found" (a proxy, or "no access") may
+// come while the key still works: Close says the key is left, rather than call it gone.
+func TestAccAPIKeyEphemeralResource_closeMeetsOtherNotFound(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	emu.FailNext("DELETE /apikeys/{id}", 1, emulator.Fault{Status: 404})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: withEcho,
+		TerraformVersionChecks:   ephemeralResources.gate(),
+		Steps: []resource.TestStep{
+			{
+				Config: declaringEcho(providerConfig(baseURL)) + `
+ephemeral "pulse_api_key" "key" {
+  description = "behind a 404"
+  permissions = ["readData"]
+}
+
+provider "echo" {
+  data = ephemeral.pulse_api_key.key.id
+}
+
+resource "echo" "key" {}
+`,
+				ExpectError: errorText(`was not deleted and keeps working until it expires at`),
+			},
+		},
+	})
+	left := 0
+	for _, k := range emu.APIKeys(emulator.AccountAcmeCorp) {
+		if k.Description == "behind a 404" {
+			left++
+		}
+	}
+	if left != 1 {
+		t.Errorf("%d keys behind the 404, want the one whose delete was refused", left)
+	}
+}
+
+// An ephemeral key deleted during the run, its id then handed to another key (a development
+// server reset): Close leaves that other key alone.
+func TestAccAPIKeyEphemeralResource_closeSparesReusedID(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	var once sync.Once
+	// When the second configuration logs in with the ephemeral key, the key is deleted behind
+	// Terraform's back and its id goes to a bystander.
+	emu.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || r.URL.Path != "/auth/login" {
+			return false
+		}
+		body, _ := io.ReadAll(r.Body)
+		var login struct {
+			APIKey string `json:"apiKey"`
+		}
+		if json.Unmarshal(body, &login) != nil || login.APIKey == "" || login.APIKey == emulator.BootstrapAPIKey {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			return false
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		emu.ServeDirect(w, r)
+		once.Do(func() {
+			for _, k := range emu.APIKeys(emulator.AccountAcmeCorp) {
+				if k.APIKey == login.APIKey {
+					emu.DeleteAPIKey(emulator.AccountAcmeCorp, k.ID)
+				}
+			}
+			emu.RestartKeyIDs()
+			emu.AddAPIKey(emulator.AccountAcmeCorp, emulator.AdminEmail, []string{"readData"}, "bystander")
+		})
+		return true
+	})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: withEcho,
+		TerraformVersionChecks:   ephemeralResources.gate(),
+		Steps: []resource.TestStep{
+			{
+				Config: declaringEcho(providerConfig(baseURL)) + fmt.Sprintf(`
+ephemeral "pulse_api_key" "reader" {
+  description = "deleted during the run"
+  permissions = ["readData"]
+}
+
+provider "pulsereader" {
+  base_url   = %q
+  api_key    = ephemeral.pulse_api_key.reader.api_key
+  api_secret = ephemeral.pulse_api_key.reader.api_secret
+}
+
+ephemeral "pulse_session" "reader" {
+  provider = pulsereader
+}
+
+provider "echo" {
+  data = ephemeral.pulse_session.reader.permissions
+}
+
+resource "echo" "reader" {}
+`, baseURL),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.reader", tfjsonpath.New("data"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("readData")})),
+				},
+			},
+		},
+	})
+	var bystanders, left int
+	for _, k := range emu.APIKeys(emulator.AccountAcmeCorp) {
+		switch k.Description {
+		case "bystander":
+			bystanders++
+		case "deleted during the run":
+			left++
+		}
+	}
+	if bystanders != 1 || left != 0 {
+		t.Errorf("after the run: %d bystander keys (want 1, untouched) and %d ephemeral keys (want none)", bystanders, left)
+	}
 }
