@@ -1,6 +1,7 @@
 # The quickstart: point the provider at Pulse (or at the local emulator, as `make demo` does)
-# with PULSE_BASE_URL, PULSE_API_KEY and PULSE_API_SECRET, then apply. It reads who you are
-# and which accounts you can act on, and creates two API keys on two accounts.
+# with PULSE_BASE_URL, PULSE_EMAIL and PULSE_PASSWORD (an account administrator: the login
+# that manages keys on every Pulse build), then apply. It reads who you are and which accounts
+# you can act on, and creates two API keys on two accounts.
 terraform {
   required_providers {
     pulse = {

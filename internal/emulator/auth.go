@@ -31,6 +31,14 @@ type session struct {
 type principal struct {
 	user *user
 	key  *APIKey // nil for a user's own session
+	// ownAccount confines a key to its own account (Variants.KeySessionOwnAccount).
+	ownAccount bool
+}
+
+// member reports whether the caller may act on an account at all.
+func (p principal) member(accountID string) bool {
+	_, _, member := p.access(accountID)
+	return member
 }
 
 // primary is the account a call acts on without X-Account-ID: a key's own account, else
@@ -46,7 +54,7 @@ func (p principal) primary() string {
 // exceeds its owner: its permissions are intersected with the owner's role there.
 func (p principal) access(accountID string) (role string, perms []string, member bool) {
 	role, member = p.user.memberships[accountID]
-	if !member {
+	if !member || (p.ownAccount && p.key != nil && accountID != p.key.AccountID) {
 		return "", nil, false
 	}
 	perms = rolePermissions(role)
@@ -72,7 +80,7 @@ func (s *Server) authenticate(c *call) (response, bool) {
 	_, perms, member := c.who.access(accountID)
 	account, exists := s.accountByID[accountID]
 	if !member || !exists {
-		return failure(http.StatusForbidden, "Not authorized", "no access to account "+accountID), false
+		return s.noAccess(accountID), false
 	}
 	c.account, c.perms = account, perms
 	return response{}, true
@@ -97,7 +105,7 @@ func (s *Server) identify(c *call) (response, bool) {
 	if k == nil {
 		return unauthorized(problem), false
 	}
-	c.who = principal{user: s.users[k.OwnerEmail], key: k}
+	c.who = s.keyPrincipal(k)
 	return response{}, true
 }
 
@@ -115,7 +123,7 @@ func (s *Server) bearer(c *call, token string) (response, bool) {
 			delete(s.sessions, token)
 			return unauthorized("the API key this session was opened with was deleted or has expired"), false
 		}
-		who.key = k
+		who = s.keyPrincipal(k)
 	}
 	sess.expires = c.now.Add(s.ttl)
 	c.who, c.token, c.expires = who, token, sess.expires
@@ -158,7 +166,7 @@ func (s *Server) login(c *call) response {
 			}
 			return failure(http.StatusUnauthorized, "Invalid API key or secret", message)
 		}
-		who = principal{user: s.users[k.OwnerEmail], key: k}
+		who = s.keyPrincipal(k)
 	case in.Email != "" && in.Password != "":
 		u, ok := s.users[in.Email]
 		if !ok || subtle.ConstantTimeCompare([]byte(u.password), []byte(in.Password)) != 1 {
@@ -255,7 +263,7 @@ func (s *Server) sessionPayload(who principal, scoped, token string, expires tim
 		v.ExpiresAt = formatTime(expires)
 	}
 	for _, a := range s.accounts {
-		if _, member := u.memberships[a.AccountID]; !member {
+		if !who.member(a.AccountID) {
 			continue
 		}
 		view := s.sessionAccount(who, a)

@@ -243,7 +243,7 @@ func TestPulseIDEcho(t *testing.T) {
 		{"unauthorized", "GET", "/apikeys", nil, 401},
 		{"unknown route", "GET", "/nope", nil, 404},
 		{"wrong method", "PUT", "/apikeys", nil, 405},
-		{"control", "GET", "/_emulator/stats", nil, 200},
+		{"control", "GET", "/_emulator/stats", []string{"Host", "127.0.0.1", ControlTokenHeader, s.ControlToken()}, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

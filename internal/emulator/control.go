@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// controlPrefix is where the control surface lives. It needs no credentials: the command
-// listens on loopback only, and in-process tests use the Go methods instead.
+// controlPrefix is where the control surface lives. Every call needs a loopback Host and the
+// per-run token (see control_guard.go); in-process tests mostly use the Go methods instead.
 const controlPrefix = "/_emulator/"
 
 // maxSeedKeys bounds seed-keys so that a typo in a script cannot exhaust memory.
@@ -60,6 +60,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		invalidInput("reading the request body: " + err.Error()).write(w)
 		return
 	}
+	if resp, ok := s.guardControl(r, body); !ok {
+		resp.write(w)
+		return
+	}
 	handler(s, r, body).write(w)
 }
 
@@ -90,13 +94,19 @@ func (s *Server) controlSecrets(*http.Request, []byte) response {
 
 // controlReset clears the whole record of traffic, counts and journal alike: a script
 // resets between phases of a measurement and wants both to start afresh.
-func (s *Server) controlReset(*http.Request, []byte) response {
+func (s *Server) controlReset(_ *http.Request, body []byte) response {
+	if resp, ok := decodeControl(body, &struct{}{}); !ok {
+		return resp
+	}
 	s.ResetCounts()
 	s.ResetJournal()
 	return success()
 }
 
-func (s *Server) controlExpireTokens(*http.Request, []byte) response {
+func (s *Server) controlExpireTokens(_ *http.Request, body []byte) response {
+	if resp, ok := decodeControl(body, &struct{}{}); !ok {
+		return resp
+	}
 	s.ExpireAllTokens()
 	return success()
 }
@@ -110,6 +120,7 @@ func (s *Server) controlFaults(_ *http.Request, body []byte) response {
 		Body              string  `json:"body"`
 		EmptyBody         bool    `json:"emptyBody"`
 		ContentType       string  `json:"contentType"`
+		AfterCommit       bool    `json:"afterCommit"`
 	}
 	if resp, ok := decodeControl(body, &in); !ok {
 		return resp
@@ -120,6 +131,7 @@ func (s *Server) controlFaults(_ *http.Request, body []byte) response {
 		Body:        in.Body,
 		EmptyBody:   in.EmptyBody,
 		ContentType: in.ContentType,
+		AfterCommit: in.AfterCommit,
 	}
 	if err := checkFault(in.Route, f); err != nil {
 		return invalidInput(err.Error())
@@ -177,6 +189,9 @@ func (s *Server) controlVariants(_ *http.Request, body []byte) response {
 	var v Variants
 	if resp, ok := decodeControl(body, &v); !ok {
 		return resp
+	}
+	if err := v.Check(); err != nil {
+		return invalidInput(err.Error())
 	}
 	s.SetVariants(v)
 	return success()
@@ -241,7 +256,7 @@ func (s *Server) controlAPIKeys(r *http.Request, _ []byte) response {
 	keys := s.keysByAccount[accountID]
 	views := make([]keyView, 0, len(keys))
 	for _, k := range keys {
-		views = append(views, keyObject(k, false))
+		views = append(views, keyObject(k, Variants{}))
 	}
 	return jsonResponse(http.StatusOK, struct {
 		Count   int       `json:"count"`

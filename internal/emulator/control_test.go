@@ -12,67 +12,67 @@ func TestControlSurface(t *testing.T) {
 	admin := adminToken(t, s)
 	do(t, s, "GET", "/apikeys", nil, admin...)
 
-	stats := do(t, s, "GET", "/_emulator/stats", nil).wantStatus(t, 200).object(t)
+	stats := control(t, s, "GET", "/_emulator/stats", nil).wantStatus(t, 200).object(t)
 	want := map[string]any{"counts": map[string]any{"POST /auth/login": 1, "GET /apikeys": 1}, "logins": 1}
 	if !jsonEqual(stats, want) {
 		t.Errorf("stats = %v, want %v", stats, want)
 	}
-	do(t, s, "POST", "/_emulator/reset", nil).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/reset", nil).wantStatus(t, 200)
 	if len(s.Counts()) != 0 || s.Logins() != 0 {
 		t.Errorf("after reset: %v, %d logins", s.Counts(), s.Logins())
 	}
 
-	do(t, s, "POST", "/_emulator/expire-tokens", nil).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/expire-tokens", nil).wantStatus(t, 200)
 	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 401)
 	admin = adminToken(t, s)
 
-	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "POST /apikeys", "n": 2, "status": 503, "retryAfterSeconds": 3}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/faults", map[string]any{"route": "POST /apikeys", "n": 2, "status": 503, "retryAfterSeconds": 3}).wantStatus(t, 200)
 	for range 2 {
 		if r := do(t, s, "POST", "/apikeys", map[string]any{}, admin...).wantStatus(t, 503); r.header.Get("Retry-After") != "3" {
 			t.Errorf("Retry-After = %q", r.header.Get("Retry-After"))
 		}
 	}
-	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 500, "body": "<html>", "contentType": "text/html"}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 500, "body": "<html>", "contentType": "text/html"}).wantStatus(t, 200)
 	if r := do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 500); string(r.body) != "<html>" {
 		t.Errorf("fault body = %q", r.body)
 	}
-	do(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 502, "emptyBody": true}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/faults", map[string]any{"route": "GET /accounts", "n": 1, "status": 502, "emptyBody": true}).wantStatus(t, 200)
 	if r := do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 502); len(r.body) != 0 {
 		t.Errorf("fault body = %q", r.body)
 	}
 
-	do(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 1}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 1}).wantStatus(t, 200)
 	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200)
 	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 429)
-	do(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 0}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/rate-limit", map[string]any{"perSecond": 0}).wantStatus(t, 200)
 	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200)
 
-	do(t, s, "POST", "/_emulator/token-ttl", map[string]any{"seconds": 3}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/token-ttl", map[string]any{"seconds": 3}).wantStatus(t, 200)
 	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 200) // slides to now+3s
 	c.Advance(3 * time.Second)
 	do(t, s, "GET", "/accounts", nil, admin...).wantStatus(t, 401)
 	admin = adminToken(t, s)
 
-	do(t, s, "POST", "/_emulator/variants", map[string]any{"keyListBareArray": true}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/variants", map[string]any{"keyListBareArray": true}).wantStatus(t, 200)
 	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 200).array(t)
-	do(t, s, "POST", "/_emulator/variants", map[string]any{}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/variants", map[string]any{}).wantStatus(t, 200)
 
-	do(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 20}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 20}).wantStatus(t, 200)
 	start := time.Now()
 	do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 200)
 	if time.Since(start) < 20*time.Millisecond {
 		t.Error("latency not applied")
 	}
-	do(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 0}).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/latency", map[string]any{"milliseconds": 0}).wantStatus(t, 200)
 
-	seededKeys := do(t, s, "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountAcmeLabs, "n": 3}).wantStatus(t, 200).object(t)
+	seededKeys := control(t, s, "POST", "/_emulator/seed-keys", map[string]any{"accountId": AccountAcmeLabs, "n": 3}).wantStatus(t, 200).object(t)
 	if !jsonEqual(seededKeys, map[string]any{"ids": []int{2, 3, 4}}) {
 		t.Errorf("seed-keys = %v", seededKeys)
 	}
 	if keys := s.APIKeys(AccountAcmeLabs); len(keys) != 3 || keys[0].OwnerEmail != AdminEmail {
 		t.Errorf("seeded keys = %+v", keys)
 	}
-	listed := do(t, s, "GET", "/_emulator/apikeys?accountId="+AccountAcmeLabs, nil).wantStatus(t, 200).object(t)
+	listed := control(t, s, "GET", "/_emulator/apikeys?accountId="+AccountAcmeLabs, nil).wantStatus(t, 200).object(t)
 	if listed["count"] != 3.0 || len(listed["apiKeys"].([]any)) != 3 {
 		t.Errorf("apikeys = %v", listed)
 	}
@@ -111,7 +111,7 @@ func TestControlRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := seeded(t)
-			r := do(t, s, tt.method, tt.path, tt.body).wantStatus(t, tt.status)
+			r := control(t, s, tt.method, tt.path, tt.body).wantStatus(t, tt.status)
 			if m := r.object(t); m["error"] == "" || m["message"] == "" {
 				t.Errorf("body %s is not an envelope", r.body)
 			}
@@ -120,6 +120,70 @@ func TestControlRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A control call needs a loopback Host, the run's token and, for a POST, a JSON body: a web
+// page reaching the port through DNS rebinding or a cross-site form gets nothing and changes
+// nothing.
+func TestControlGuard(t *testing.T) {
+	tests := []struct {
+		name, method, path, host string
+		token, contentType, body string
+		status                   int
+		errText, message         string
+	}{
+		{"rebound Host", "GET", "/_emulator/secrets", "attacker.example:8787", "good", "", "", 403, "Forbidden",
+			`control routes answer only on a loopback Host (127.0.0.1, ::1 or localhost), not "attacker.example:8787"`},
+		{"Host naming loopback as a subdomain", "GET", "/_emulator/secrets", "127.0.0.1.attacker.example", "good", "", "", 403, "Forbidden",
+			`control routes answer only on a loopback Host (127.0.0.1, ::1 or localhost), not "127.0.0.1.attacker.example"`},
+		{"private address", "POST", "/_emulator/reset", "10.0.0.1:8787", "good", "application/json", "{}", 403, "Forbidden",
+			`control routes answer only on a loopback Host (127.0.0.1, ::1 or localhost), not "10.0.0.1:8787"`},
+		{"no token", "GET", "/_emulator/secrets", "127.0.0.1:8787", "", "", "", 401, "Unauthorized",
+			"send the control token in the X-Emulator-Token header: pulse-emulator prints it at start as PULSE_EMULATOR_TOKEN"},
+		{"wrong token", "GET", "/_emulator/secrets", "localhost:8787", "wrong", "", "", 401, "Unauthorized",
+			"the X-Emulator-Token header does not hold this emulator's control token"},
+		{"form post", "POST", "/_emulator/variants", "[::1]:8787", "good", "application/x-www-form-urlencoded", "a=b", 415, "Unsupported media type",
+			"a control POST must send its JSON body as Content-Type: application/json"},
+		{"text post", "POST", "/_emulator/rate-limit", "127.0.0.1", "good", "text/plain", `{"perSecond":1}`, 415, "Unsupported media type",
+			"a control POST must send its JSON body as Content-Type: application/json"},
+		{"no content type", "POST", "/_emulator/latency", "127.0.0.1", "good", "", `{"milliseconds":5}`, 415, "Unsupported media type",
+			"a control POST must send its JSON body as Content-Type: application/json"},
+		{"empty body", "POST", "/_emulator/reset", "127.0.0.1", "good", "application/json", "", 400, "Invalid input",
+			"a control POST needs a JSON object as its body ({} when there is nothing to say)"},
+		{"field on a route that takes none", "POST", "/_emulator/expire-tokens", "127.0.0.1", "good", "application/json; charset=utf-8", `{"all":true}`, 400, "Invalid input",
+			`the body must be a JSON object: json: unknown field "all"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := seeded(t)
+			admin := adminToken(t, s)
+			token := tt.token
+			if token == "good" {
+				token = s.ControlToken()
+			}
+			headers := []string{"Host", tt.host}
+			if token != "" {
+				headers = append(headers, ControlTokenHeader, token)
+			}
+			if tt.contentType != "" {
+				headers = append(headers, "Content-Type", tt.contentType)
+			}
+			r := do(t, s, tt.method, tt.path, tt.body, headers...)
+			r.wantEnvelope(t, tt.status, tt.errText, tt.message)
+			// Nothing changed: the session lives, no variant or limit was set.
+			do(t, s, "GET", "/apikeys", nil, admin...).wantStatus(t, 200).object(t)
+			if s.limiter != nil || s.latency != 0 || s.Logins() != 1 {
+				t.Error("a refused control call changed the server")
+			}
+		})
+	}
+
+	s, _ := seeded(t)
+	other := NewSeeded(Options{ControlToken: "chosen-token"})
+	if s.ControlToken() == "" || s.ControlToken() == other.ControlToken() || NewSeeded(Options{}).ControlToken() == s.ControlToken() {
+		t.Error("control tokens are not per run, or Options.ControlToken was ignored")
+	}
+	do(t, other, "GET", "/_emulator/stats", nil, "Host", "127.0.0.1", ControlTokenHeader, "chosen-token").wantStatus(t, 200)
 }
 
 // Secrets remembers every credential, even after the key is deleted and the session expired,
@@ -137,7 +201,7 @@ func TestSecrets(t *testing.T) {
 			t.Errorf("Secrets() lacks a credential of length %d", len(want))
 		}
 	}
-	listed := string(do(t, s, "GET", "/_emulator/secrets", nil).wantStatus(t, 200).body)
+	listed := string(control(t, s, "GET", "/_emulator/secrets", nil).wantStatus(t, 200).body)
 	if strings.Join(got, "\n")+"\n" != listed {
 		t.Error("GET /_emulator/secrets differs from Secrets()")
 	}

@@ -24,31 +24,9 @@ type Options struct {
 	// Now is the clock for token expiry, key expiry, timestamps and the rate limiter; nil
 	// means time.Now. Latency is always real time.
 	Now func() time.Time
-}
-
-// Variants selects among the answer shapes the Pulse documents disagree on. The zero value
-// is the first form each document lists.
-type Variants struct {
-	// KeyListBareArray makes GET /apikeys answer a bare array of every key instead of the
-	// paginated wrapper.
-	KeyListBareArray bool `json:"keyListBareArray"`
-	// KeyPermissionObjects makes key objects list permissions as catalogue objects instead of
-	// names.
-	KeyPermissionObjects bool `json:"keyPermissionObjects"`
-	// FullAccountsInSession puts full account objects in the session's primaryAccount and
-	// accounts instead of summaries.
-	FullAccountsInSession bool `json:"fullAccountsInSession"`
-	// JWTTokens issues JWT-shaped tokens instead of 64 hex characters.
-	JWTTokens bool `json:"jwtTokens"`
-	// OmitExpiresAt leaves expiresAt out of the session payload.
-	OmitExpiresAt bool `json:"omitExpiresAt"`
-	// KeyListPaged makes the bare array of KeyListBareArray honour page and limit, as a
-	// build that pages without saying so does: the end of the list is an empty page.
-	KeyListPaged bool `json:"keyListPaged"`
-	// PageCap is the largest page the server hands out, whatever limit was asked for; 0
-	// means 100. Below the client's page size it shows whether a short page is taken for
-	// the end of a list.
-	PageCap int `json:"pageCap"`
+	// ControlToken is the token the control surface requires (see ControlToken); "" makes a
+	// random one.
+	ControlToken string
 }
 
 const (
@@ -61,7 +39,8 @@ const (
 // Server is the emulator: an http.Handler over an in-memory world. All methods are safe for
 // concurrent use.
 type Server struct {
-	now func() time.Time
+	now          func() time.Time
+	controlToken string
 
 	// mu guards everything below. Handlers run entirely under it: they are short and
 	// in-memory, and a single lock keeps authentication, scoping and the data consistent.
@@ -97,10 +76,14 @@ type Server struct {
 	journal   []JournalEntry
 }
 
-// New returns a server with an empty world.
+// New returns a server with an empty world. It panics on Variants that fail Check.
 func New(opts Options) *Server {
+	if err := opts.Variants.Check(); err != nil {
+		panic("emulator: New: " + err.Error())
+	}
 	s := &Server{
 		now:           opts.Now,
+		controlToken:  opts.ControlToken,
 		variants:      opts.Variants,
 		accountByID:   map[string]*Account{},
 		users:         map[string]*user{},
@@ -116,6 +99,9 @@ func New(opts Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.controlToken == "" {
+		s.controlToken = newControlToken()
 	}
 	s.SetTokenTTL(opts.TokenTTL)
 	return s
@@ -285,7 +271,7 @@ func (s *Server) serve(key string, rt route, c *call) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.now = s.now()
-	resp := s.answer(key, rt, c)
+	resp := s.withErrorDetails(s.answer(key, rt, c))
 	s.record(key, c, resp.status)
 	return resp
 }
@@ -300,9 +286,19 @@ func (s *Server) answer(key string, rt route, c *call) response {
 			return resp
 		}
 	}
-	if resp, ok := s.takeFault(key); ok {
-		return resp
+	f, faulted := s.takeFault(key)
+	if faulted && !f.AfterCommit {
+		return f.response()
 	}
+	resp := s.authenticateAndHandle(rt, c)
+	if faulted {
+		// The request was served, and what it did stays: only its answer is lost.
+		return f.response()
+	}
+	return resp
+}
+
+func (s *Server) authenticateAndHandle(rt route, c *call) response {
 	if !rt.public {
 		if resp, ok := s.authenticate(c); !ok {
 			return resp

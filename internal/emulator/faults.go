@@ -20,6 +20,10 @@ type Fault struct {
 	EmptyBody bool
 	// ContentType defaults to application/json.
 	ContentType string
+	// AfterCommit serves the request first and keeps what it did (a key created, updated or
+	// deleted), then answers the fault instead: a gateway that timed out after the backend
+	// wrote.
+	AfterCommit bool
 }
 
 func (f Fault) response() response {
@@ -68,10 +72,10 @@ func checkFault(route string, f Fault) error {
 }
 
 // takeFault uses up one queued fault of route, if any. The caller holds s.mu.
-func (s *Server) takeFault(route string) (response, bool) {
+func (s *Server) takeFault(route string) (Fault, bool) {
 	queue := s.faults[route]
 	if len(queue) == 0 {
-		return response{}, false
+		return Fault{}, false
 	}
 	head := queue[0]
 	head.left--
@@ -82,7 +86,7 @@ func (s *Server) takeFault(route string) (response, bool) {
 			s.faults[route] = queue[1:]
 		}
 	}
-	return head.fault.response(), true
+	return head.fault, true
 }
 
 // tokenBucket is a rate limiter on the server's clock, so tests can drive it with Now.
@@ -129,8 +133,11 @@ func (s *Server) SetLatency(d time.Duration) {
 }
 
 // SetVariants switches the answer shapes from the next request on. Tokens already issued
-// stay valid whatever their shape.
+// stay valid whatever their shape. It panics on variants that fail Check: a setup mistake.
 func (s *Server) SetVariants(v Variants) {
+	if err := v.Check(); err != nil {
+		panic("emulator: SetVariants: " + err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.variants = v

@@ -65,100 +65,6 @@ func pageCount(total, size int) int {
 	return (total + size - 1) / size
 }
 
-// accountView is the documented full account object.
-type accountView struct {
-	ID                   int64    `json:"id"`
-	AccountID            string   `json:"accountId"`
-	AccountName          string   `json:"accountName"`
-	Name                 string   `json:"name"`
-	UniqueID             string   `json:"uniqueId"`
-	Repcode              *string  `json:"repcode"`
-	CustomerServicePhone string   `json:"customerServicePhone"`
-	CustomerServiceEmail string   `json:"customerServiceEmail"`
-	WhitelabelSettings   struct{} `json:"whitelabelSettings"`
-	Permissions          []string `json:"permissions"`
-	Roles                []string `json:"roles"`
-	UsersPrimaryAccount  bool     `json:"usersPrimaryAccount"`
-	AccountAdmin         bool     `json:"accountAdmin"`
-	AccountTypeID        int64    `json:"accountTypeId"`
-	CreatedAt            string   `json:"createdAt"`
-	UpdatedAt            string   `json:"updatedAt"`
-}
-
-// accountObject is a as who sees it: permissions and roles are who's own there.
-func accountObject(who principal, a *Account) accountView {
-	v := accountView{
-		ID:                   a.ID,
-		AccountID:            a.AccountID,
-		AccountName:          a.AccountName,
-		Name:                 a.AccountName,
-		UniqueID:             a.UniqueID,
-		Repcode:              nullable(a.Repcode),
-		CustomerServicePhone: a.CustomerServicePhone,
-		CustomerServiceEmail: a.CustomerServiceEmail,
-		Permissions:          []string{},
-		Roles:                []string{},
-		UsersPrimaryAccount:  a.AccountID == who.user.primary,
-		AccountTypeID:        a.AccountTypeID,
-		CreatedAt:            formatTime(a.CreatedAt),
-		UpdatedAt:            formatTime(a.UpdatedAt),
-	}
-	if role, perms, member := who.access(a.AccountID); member {
-		v.Roles = []string{role}
-		v.Permissions = append(v.Permissions, perms...)
-		v.AccountAdmin = isAdminRole(role)
-	}
-	return v
-}
-
-func (s *Server) listAccounts(c *call) response {
-	q := c.r.URL.Query()
-	page, size, resp, ok := pageQuery(q, "pageSize", defaultAccountPageSize)
-	if !ok {
-		return resp
-	}
-	name, repcode := strings.ToLower(q.Get("name")), q.Get("repcode")
-
-	var matched []*Account
-	for _, a := range s.accounts {
-		if _, member := c.who.user.memberships[a.AccountID]; !member {
-			continue
-		}
-		if name != "" && !strings.Contains(strings.ToLower(a.AccountName), name) {
-			continue
-		}
-		if repcode != "" && a.Repcode != repcode {
-			continue
-		}
-		matched = append(matched, a)
-	}
-	lo, hi := pageBounds(page, size, len(matched))
-	views := make([]accountView, 0, hi-lo)
-	for _, a := range matched[lo:hi] {
-		views = append(views, accountObject(c.who, a))
-	}
-	return jsonResponse(http.StatusOK, struct {
-		Accounts    []accountView `json:"accounts"`
-		TotalCount  int           `json:"totalCount"`
-		TotalPages  int           `json:"totalPages"`
-		CurrentPage int           `json:"currentPage"`
-	}{views, len(matched), pageCount(len(matched), size), page})
-}
-
-func (s *Server) listPermissions(c *call) response {
-	if resp, ok := c.requireKeyAdmin(); !ok {
-		return resp
-	}
-	if !c.r.URL.Query().Has("detailed") {
-		return jsonResponse(http.StatusOK, catalogue)
-	}
-	byCategory := map[string][]permission{}
-	for _, p := range catalogue {
-		byCategory[p.Category] = append(byCategory[p.Category], p)
-	}
-	return jsonResponse(http.StatusOK, byCategory)
-}
-
 // keyView is the documented key object; APISecret is set only when creating.
 type keyView struct {
 	ID               int64   `json:"id"`
@@ -172,30 +78,21 @@ type keyView struct {
 	APISecret        string  `json:"apiSecret,omitempty"`
 }
 
-// keyObject renders k, with permissions as names or, under the variant, catalogue objects.
-func keyObject(k *APIKey, permissionObjects bool) keyView {
-	v := keyView{
+// keyObject renders k, with permissions as the variants ask.
+func keyObject(k *APIKey, v Variants) keyView {
+	kv := keyView{
 		ID:               k.ID,
 		Description:      k.Description,
+		Permissions:      keyPermissions(k.Permissions, v),
 		APIKey:           k.APIKey,
 		LastFourOfSecret: k.Secret[max(0, len(k.Secret)-4):],
 		CreatedAt:        formatTime(k.CreatedAt),
 		UpdatedAt:        formatTime(k.UpdatedAt),
 	}
 	if k.ExpiresAt != nil {
-		v.ExpiresAt = nullable(formatTime(*k.ExpiresAt))
+		kv.ExpiresAt = nullable(formatTime(*k.ExpiresAt))
 	}
-	if permissionObjects {
-		objects := make([]permission, 0, len(k.Permissions))
-		for _, name := range k.Permissions {
-			p, _ := catalogueEntry(name) // stored permissions were validated against the catalogue
-			objects = append(objects, p)
-		}
-		v.Permissions = objects
-	} else {
-		v.Permissions = append([]string{}, k.Permissions...)
-	}
-	return v
+	return kv
 }
 
 func (s *Server) listAPIKeys(c *call) response {
@@ -206,7 +103,7 @@ func (s *Server) listAPIKeys(c *call) response {
 	render := func(keys []*APIKey) []keyView {
 		views := make([]keyView, 0, len(keys))
 		for _, k := range keys {
-			views = append(views, keyObject(k, s.variants.KeyPermissionObjects))
+			views = append(views, keyObject(k, s.variants))
 		}
 		return views
 	}
@@ -224,13 +121,13 @@ func (s *Server) listAPIKeys(c *call) response {
 	if s.variants.KeyListBareArray {
 		return jsonResponse(http.StatusOK, render(keys[lo:hi]))
 	}
-	return jsonResponse(http.StatusOK, struct {
-		Data      []keyView `json:"data"`
-		Page      int       `json:"page"`
-		Limit     int       `json:"limit"`
-		Total     int       `json:"total"`
-		PageCount int       `json:"pageCount"`
-	}{render(keys[lo:hi]), page, limit, len(keys), pageCount(len(keys), limit)})
+	field := s.variants.KeyListField
+	if field == "" {
+		field = "data"
+	}
+	return jsonResponse(http.StatusOK, map[string]any{
+		field: render(keys[lo:hi]), "page": page, "limit": limit, "total": len(keys), "pageCount": pageCount(len(keys), limit),
+	})
 }
 
 // keyInput is a validated create or update body.
@@ -289,7 +186,7 @@ func (s *Server) createAPIKey(c *call) response {
 	}
 	k := s.insertAPIKey(c.account.AccountID, c.who.user.email, in.description, in.permissions, in.expiresAt, "", "")
 	c.keyID = k.ID
-	v := keyObject(k, s.variants.KeyPermissionObjects)
+	v := keyObject(k, s.variants)
 	v.APISecret = k.Secret
 	return jsonResponse(http.StatusCreated, v)
 }
@@ -316,12 +213,15 @@ func (s *Server) updateAPIKey(c *call) response {
 	if !ok {
 		return resp
 	}
+	if resp, refused := s.refuseKeySession(c, k); refused {
+		return resp
+	}
 	in, resp, ok := parseKeyInput(c.body, c.now)
 	if !ok {
 		return resp
 	}
 	k.Description, k.Permissions, k.ExpiresAt, k.UpdatedAt = in.description, in.permissions, in.expiresAt, c.now
-	return success()
+	return s.keyWritten()
 }
 
 func (s *Server) deleteAPIKey(c *call) response {
@@ -332,6 +232,9 @@ func (s *Server) deleteAPIKey(c *call) response {
 	if !ok {
 		return resp
 	}
+	if resp, refused := s.refuseKeySession(c, k); refused {
+		return resp
+	}
 	s.removeAPIKey(k.AccountID, k.ID)
-	return success()
+	return s.keyWritten()
 }

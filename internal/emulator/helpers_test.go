@@ -113,11 +113,29 @@ func do(t *testing.T, h http.Handler, method, path string, body any, headers ...
 	}
 	req := httptest.NewRequest(method, path, bytes.NewReader(raw))
 	for i := 0; i+1 < len(headers); i += 2 {
+		if strings.EqualFold(headers[i], "Host") {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return result{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// control sends a control call as a script would: to a loopback Host, with the server's
+// control token and, for a POST, a JSON body ({} when body is nil).
+func control(t *testing.T, s *Server, method, path string, body any) result {
+	t.Helper()
+	headers := []string{"Host", "127.0.0.1:8787", ControlTokenHeader, s.ControlToken()}
+	if method == http.MethodPost {
+		headers = append(headers, "Content-Type", "application/json")
+		if body == nil {
+			body = map[string]any{}
+		}
+	}
+	return do(t, s, method, path, body, headers...)
 }
 
 // login logs in with an API key, or with an email and password when key contains "@".

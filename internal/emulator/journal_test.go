@@ -38,10 +38,10 @@ func TestJournal(t *testing.T) {
 		}
 	}
 
-	control := do(t, s, "GET", "/_emulator/journal", nil).wantStatus(t, 200).object(t)
-	if entries := control["entries"].([]any); len(entries) != len(want) ||
+	journal := control(t, s, "GET", "/_emulator/journal", nil).wantStatus(t, 200).object(t)
+	if entries := journal["entries"].([]any); len(entries) != len(want) ||
 		!jsonEqual(entries[1], map[string]any{"route": "POST /apikeys", "status": 201, "accountId": AccountAcmeCorp, "keyId": 2, "at": "2026-03-01T12:00:00.000Z"}) {
-		t.Errorf("control journal = %v", control)
+		t.Errorf("control journal = %v", journal)
 	}
 
 	s.ResetJournal()
@@ -49,7 +49,7 @@ func TestJournal(t *testing.T) {
 		t.Error("ResetJournal left entries")
 	}
 	do(t, s, "GET", "/accounts", nil, admin...)
-	do(t, s, "POST", "/_emulator/reset", nil).wantStatus(t, 200)
+	control(t, s, "POST", "/_emulator/reset", nil).wantStatus(t, 200)
 	if len(s.Journal()) != 0 || len(s.Counts()) != 0 {
 		t.Error("the control reset left the journal or the counts")
 	}

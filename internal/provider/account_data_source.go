@@ -80,9 +80,12 @@ func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		visible = append(visible, a.AccountID)
 	}
 
-	resp.Diagnostics.AddAttributeError(path.Root("account_id"), "Pulse account not found",
-		fmt.Sprintf("Account %s is not among the %d accounts this session can see (%s). Check the id, or use credentials "+
-			"of a user who belongs to that account.", accountID, len(visible), strings.Join(visible, ", ")))
+	detail := fmt.Sprintf("Account %s is not among the %d accounts this session can see (%s). Check the id, or use "+
+		"credentials of a user who belongs to that account.", accountID, len(visible), strings.Join(visible, ", "))
+	if client.AuthMethod() == "api_key" {
+		detail += " " + keyScopeAdvice(accountID)
+	}
+	resp.Diagnostics.AddAttributeError(path.Root("account_id"), "Pulse account not found", detail)
 }
 
 // accountIDValidator is the plan-time check for every account_id argument.

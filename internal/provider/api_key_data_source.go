@@ -87,7 +87,7 @@ func (d *apiKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 
 	keys, err := client.ListAPIKeys(ctx, accountID)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "list", accountID, err)
+		d.data.addKeyError(ctx, &resp.Diagnostics, "list", accountID, err)
 		return
 	}
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -52,7 +51,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"`api_secret` (sensitive) and never reads it again; it cannot be recovered later, and an imported key " +
 			"has none. To get a new secret, replace the key: change a value in `keepers` (for example from a " +
 			"`time_rotating` resource), with `create_before_destroy` so the new key exists before the old one is deleted.\n\n" +
-			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account.",
+			"Creating, updating and deleting keys needs the `writeApiKeys` permission on the key's account. Some Pulse " +
+			"builds let a session opened with an API key update or delete only that key itself, or reach only the " +
+			"account the key was created on: the email and password of an account administrator manage keys on every " +
+			"build (see the *Authentication* guide).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The key's id in Pulse (digits).",
@@ -247,7 +249,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	accountID := plan.AccountID.ValueString()
 	key, err := client.CreateAPIKey(ctx, accountID, input)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "create", accountID, err)
+		r.data.addKeyError(ctx, &resp.Diagnostics, "create", accountID, err)
 		return
 	}
 	tflog.Debug(ctx, "created Pulse API key", map[string]any{"id": key.ID, "account_id": accountID})
@@ -291,7 +293,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "read", state.AccountID.ValueString(), err)
+		r.data.addKeyError(ctx, &resp.Diagnostics, "read", state.AccountID.ValueString(), err)
 		return
 	}
 
@@ -336,11 +338,11 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		}
 		// The id may name another key by now (a reset server reuses ids): never change that one.
 		if err := client.CheckAPIKey(ctx, accountID, ref); err != nil {
-			addKeyError(&resp.Diagnostics, "update", accountID, err)
+			r.data.addKeyError(ctx, &resp.Diagnostics, "update", accountID, err)
 			return
 		}
 		if err := client.UpdateAPIKey(ctx, accountID, ref.ID, input); err != nil {
-			addKeyError(&resp.Diagnostics, "update", accountID, err)
+			r.data.addKeyError(ctx, &resp.Diagnostics, "update", accountID, err)
 			return
 		}
 	}
@@ -348,7 +350,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	// PATCH answers only success: read the key back for the values the API sets.
 	key, err := client.FindAPIKey(ctx, accountID, ref)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "read back", accountID, err)
+		r.data.addKeyError(ctx, &resp.Diagnostics, "read back", accountID, err)
 		return
 	}
 
@@ -395,7 +397,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "delete", accountID, err)
+		r.data.addKeyError(ctx, &resp.Diagnostics, "delete", accountID, err)
 	}
 }
 
@@ -574,52 +576,4 @@ func sameInstant(v types.String, t time.Time) bool {
 	}
 	parsed, err := time.Parse(time.RFC3339, v.ValueString())
 	return err == nil && parsed.Truncate(time.Millisecond).Equal(t.Truncate(time.Millisecond))
-}
-
-// addKeyError explains a failed key operation, naming the permission and the account when
-// Pulse refused it.
-func addKeyError(diags *diag.Diagnostics, action, accountID string, err error) {
-	summary := fmt.Sprintf("Unable to %s Pulse API key", action)
-	if action == "list" {
-		summary = "Unable to list Pulse API keys"
-	}
-	if pulseapi.IsForbidden(err) {
-		diags.AddError(summary, fmt.Sprintf("%s. Managing API keys needs the writeApiKeys permission on account %s, "+
-			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
-			"credentials that have it.", err, accountID))
-		return
-	}
-	var lost *pulseapi.CreateError
-	if errors.As(err, &lost) {
-		diags.AddError(summary, lostCreateDetail(lost))
-		return
-	}
-	addAPIError(diags, summary, err)
-}
-
-// lostCreateDetail explains a create whose answer was lost: what was found, and for each key
-// made anyway, how to be rid of it. Nothing is deleted or adopted without the user.
-func lostCreateDetail(lost *pulseapi.CreateError) string {
-	var b strings.Builder
-	b.WriteString(lost.Error() + ".")
-	if errors.Is(lost, context.Canceled) {
-		b.WriteString(" The run was interrupted (Ctrl-C, or a CI job's timeout) before Pulse answered.")
-	}
-	switch {
-	case len(lost.Orphans) > 0:
-		b.WriteString(" Nobody holds the secret of a key above, and it is not in the state. Either delete it in " +
-			"Pulse (Settings → API Keys) and apply again, or take it over: terraform import <address> <import id>, " +
-			"then terraform apply -replace=<address>, which makes a new key with a secret and deletes this one. " +
-			"Import ids:")
-		for _, k := range lost.Orphans {
-			fmt.Fprintf(&b, " %s/%d", lost.AccountID, k.ID)
-		}
-		b.WriteString(".")
-	case lost.CheckErr != nil:
-		fmt.Fprintf(&b, " Before applying again, look for the key with the pulse_api_keys data source on account %s, "+
-			"and import or delete it.", lost.AccountID)
-	default:
-		b.WriteString(" Apply again to create the key.")
-	}
-	return b.String()
 }

@@ -67,7 +67,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 	keys, err := client.ListAPIKeys(ctx, accountID)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "list", accountID, err)
+		d.data.addKeyError(ctx, &resp.Diagnostics, "list", accountID, err)
 		return
 	}
 

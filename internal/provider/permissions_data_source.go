@@ -88,7 +88,10 @@ func (d *permissionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 
 	permissions, err := client.ListPermissions(ctx, accountID)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to list the permissions of Pulse account "+accountID, err)
+		summary := "Unable to list the permissions of Pulse account " + accountID
+		if !d.data.addReachError(ctx, &resp.Diagnostics, summary, accountID, err) {
+			addAPIError(&resp.Diagnostics, summary, err)
+		}
 		return
 	}
 

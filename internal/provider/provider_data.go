@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -69,18 +71,56 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	case errors.As(err, &accountErr):
 		// The provider's own account_id is wrong: whichever read met it first, it is a
 		// configuration error, and reads as one.
-		diags.AddError("Invalid Pulse provider configuration: account_id", fmt.Sprintf("%s. Set account_id in "+
-			"the provider block (or PULSE_ACCOUNT_ID) to one of the session's accounts, or remove it to use the "+
-			"primary account.", err))
+		detail := fmt.Sprintf("%s. Set account_id in the provider block (or PULSE_ACCOUNT_ID) to one of the "+
+			"session's accounts, or remove it to use the primary account.", accountErr)
+		if accountErr.AuthMethod == "api_key" {
+			detail += " " + keyScopeAdvice(accountErr.AccountID)
+		}
+		diags.AddError("Invalid Pulse provider configuration: account_id", detail)
 	case pulseapi.IsUnauthorized(err):
 		diags.AddError(summary, fmt.Sprintf("%s. Check the provider's credentials (api_key and api_secret, "+
 			"or email and password, or their PULSE_* variables) and that they belong to this environment.", err))
 	case pulseapi.IsForbidden(err):
 		diags.AddError(summary, fmt.Sprintf("%s. The credentials are valid but lack a permission on this account: "+
 			"ask an account administrator to grant it, or use credentials that have it.", err))
+	case pulseapi.IsNotFound(err):
+		diags.AddError(summary, fmt.Sprintf("%s. Check the account id, and that the provider's credentials belong to "+
+			"that account: the pulse_session data source lists the accounts they can act on.", err))
 	default:
 		diags.AddError(summary, err.Error())
 	}
+}
+
+// keyScopeAdvice says plainly what a session opened with an API key can reach, for an error
+// about accountID.
+func keyScopeAdvice(accountID string) string {
+	return fmt.Sprintf("A session opened with an API key acts only on the accounts Pulse lists for it, and some "+
+		"Pulse builds list only the account the key was created on. To act on account %s, use a key created on that "+
+		"account (in a second provider block with an alias), or the email and password of a user who belongs to it.", accountID)
+}
+
+// outOfReach says, when accountID is not among the accounts the provider's session lists,
+// that this is why Pulse refused a call on it ("" when it is among them, or unknown).
+func (d *providerData) outOfReach(ctx context.Context, accountID string) string {
+	if d == nil || d.client == nil || accountID == "" {
+		return ""
+	}
+	session, err := d.client.Session(ctx)
+	if err != nil {
+		return ""
+	}
+	ids := session.AccountIDs()
+	if slices.Contains(ids, accountID) {
+		return ""
+	}
+	text := fmt.Sprintf("Account %s is not one of the accounts the provider's credentials can act on (%s).",
+		accountID, strings.Join(ids, ", "))
+	if d.client.AuthMethod() == "api_key" {
+		text += " " + keyScopeAdvice(accountID)
+	} else {
+		text += fmt.Sprintf(" Use the credentials of a user who belongs to account %s.", accountID)
+	}
+	return text
 }
 
 // accountOrDefault is the account a data source reads: the one configured, else the

@@ -173,6 +173,16 @@ func errorText(s string) *regexp.Regexp {
 	return regexp.MustCompile(strings.Join(words, `\s+`))
 }
 
+// errorTexts matches messages that appear in this order, however the CLI wrapped their lines
+// and whatever it printed between them.
+func errorTexts(parts ...string) *regexp.Regexp {
+	patterns := make([]string, len(parts))
+	for i, p := range parts {
+		patterns[i] = errorText(p).String()
+	}
+	return regexp.MustCompile(strings.Join(patterns, `[\s\S]*`))
+}
+
 // expectLogins is a plan check that reads the emulator's login counter when the plan is
 // made: what one CLI command cost.
 type expectLogins struct {

@@ -322,7 +322,9 @@ func TestAccReliability_unreadableResponses(t *testing.T) {
 		{emulator.Fault{Status: 500, EmptyBody: true}, "500 Internal Server Error: (empty response body) (request id"},
 		{emulator.Fault{Status: 200, Body: `{"apiKeys":[{"id":1,"apiKey":`}, "200 unreadable response: the body is not valid JSON: it was cut off"},
 		// A listing refused 404 (the account out of reach) is an error, not "the key is gone".
-		{emulator.Fault{Status: 404}, "404 Not Found: fault injected by the emulator (request id"},
+		{emulator.Fault{Status: 404}, "404 Not Found: fault injected by the emulator. Pulse answers 404 both for what " +
+			"does not exist and for what these credentials may not reach: account " + emulator.AccountAcmeLabs +
+			" may not exist, or may be out of their reach (request id"},
 		{emulator.Fault{Status: 418, Body: "short and stout", ContentType: "text/plain"}, "418 I'm a teapot: short and stout (request id"},
 	}
 	for _, f := range faults {

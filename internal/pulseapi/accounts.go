@@ -11,7 +11,8 @@ import (
 // ListAccounts lists every account the caller belongs to (all pages) that matches f.
 func (c *Client) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error) {
 	accounts, _, err := readList("the account list", func(n int) (page[Account], error) {
-		q := url.Values{"page": {strconv.Itoa(n)}, "pageSize": {strconv.Itoa(pageSize)}}
+		// Builds page accounts with pageSize or with limit, the general convention: ask both.
+		q := url.Values{"page": {strconv.Itoa(n)}, "pageSize": {strconv.Itoa(pageSize)}, "limit": {strconv.Itoa(pageSize)}}
 		if f.Name != "" {
 			q.Set("name", f.Name)
 		}

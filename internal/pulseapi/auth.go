@@ -257,7 +257,7 @@ func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error
 		return struct{}{}, err
 	}
 	if id := c.cfg.AccountID; id != "" && !slices.Contains(session.AccountIDs(), id) {
-		a.sticky = &AccountError{AccountID: id, Available: session.AccountIDs()}
+		a.sticky = &AccountError{AccountID: id, Available: session.AccountIDs(), AuthMethod: c.AuthMethod()}
 		return struct{}{}, a.sticky
 	}
 	a.token, a.session = token, session

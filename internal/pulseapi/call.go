@@ -36,6 +36,8 @@ type call struct {
 	tooLong *retryAfterError
 	// authGen is the token generation the call holds (see authTransport); 0 = none.
 	authGen uint64
+	// resend, when set, decides whether a POST answered 503 is sent again (see retry.go).
+	resend func(context.Context) bool
 }
 
 type callKey struct{}
@@ -127,13 +129,17 @@ func (cl *call) finish(resp *http.Response, out any) error {
 	return nil
 }
 
-// anyBody decodes a success whose body may be empty or not JSON at all (a write's answer).
-type anyBody func([]byte) error
+// emptyOK is a decoder for an answer that may have no body at all: Pulse documents
+// {"success": true} for PATCH and DELETE, and builds answer 204, or 200 with nothing.
+type emptyOK func([]byte) error
 
-// decodeInto decodes data into out: a func([]byte) error does its own decoding.
+// decodeInto decodes data into out: a func([]byte) error (or emptyOK) does its own decoding.
 func decodeInto(data []byte, out any) error {
-	if f, ok := out.(anyBody); ok {
-		return f(data)
+	if f, ok := out.(emptyOK); ok {
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil
+		}
+		out = (func([]byte) error)(f)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errors.New("empty response body")
@@ -165,6 +171,10 @@ func (cl *call) responseError(resp *http.Response, attempts int) *Error {
 	}
 	if cl.tooLong != nil {
 		e.Note = cl.tooLong.Error()
+	}
+	if resp.StatusCode == http.StatusNotFound && cl.account != "" && !isKeyNotFound(e) {
+		e.Note = fmt.Sprintf("Pulse answers 404 both for what does not exist and for what these credentials may "+
+			"not reach: account %s may not exist, or may be out of their reach", cl.account)
 	}
 	return e
 }

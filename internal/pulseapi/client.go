@@ -213,10 +213,17 @@ func isDigits(s string) bool {
 // and decodes a success into out (nil: the body is discarded; a func([]byte) error: it
 // decodes). accountID is the X-Account-ID to send, "" for none. It returns the request id.
 func (c *Client) do(ctx context.Context, method, path, accountID string, body, out any) (string, error) {
+	return c.doVetted(ctx, method, path, accountID, body, out, nil)
+}
+
+// doVetted is do with resend, which the retry policy asks before it sends a POST answered 503
+// again: false ends the call with that answer (see retry.go).
+func (c *Client) doVetted(ctx context.Context, method, path, accountID string, body, out any, resend func(context.Context) bool) (string, error) {
 	cl, err := c.newCall(ctx, method, path, accountID)
 	if err != nil {
 		return "", err
 	}
+	cl.resend = resend
 	var payload []byte
 	if body != nil {
 		if payload, err = json.Marshal(body); err != nil {

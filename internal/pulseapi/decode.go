@@ -8,101 +8,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
-
-// flexInt is an integer sent as a JSON number or a numeric string; null is 0.
-type flexInt int64
-
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	s := string(bytes.TrimSpace(b))
-	if s == "null" {
-		*f = 0
-		return nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return errors.New("invalid integer")
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			*f = 0
-			return nil
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		// 3.0 and 3e2 are integers too.
-		fl, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || fl != float64(int64(fl)) {
-			return errors.New("invalid integer")
-		}
-		n = int64(fl)
-	}
-	*f = flexInt(n)
-	return nil
-}
-
-// flexString is a string that some builds send as a number (account ids, repcodes); the
-// number's literal digits are kept, so long ids lose no precision. null is "".
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
-		*f = ""
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return errors.New("invalid string")
-		}
-		*f = flexString(s)
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return errors.New("expected a string or a number")
-		}
-		*f = flexString(n.String())
-	}
-	return nil
-}
-
-// flexTime is an RFC 3339 time with or without fractional seconds; null or "" is the zero time.
-type flexTime time.Time
-
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"}
-
-func (f *flexTime) UnmarshalJSON(b []byte) error {
-	var s *string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return errors.New("invalid time: expected an RFC 3339 string")
-	}
-	if s == nil || strings.TrimSpace(*s) == "" {
-		*f = flexTime{}
-		return nil
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, strings.TrimSpace(*s)); err == nil {
-			*f = flexTime(t)
-			return nil
-		}
-	}
-	return errors.New("invalid time: expected an RFC 3339 string")
-}
-
-func (f flexTime) time() time.Time { return time.Time(f) }
-
-// ptr is nil for the zero time (a key that never expires).
-func (f flexTime) ptr() *time.Time {
-	if time.Time(f).IsZero() {
-		return nil
-	}
-	t := time.Time(f)
-	return &t
-}
 
 // wirePermission is a permission as /permissions lists it, or as a key's permission list
 // carries it: a bare string in some builds, an object in others.
@@ -113,26 +22,38 @@ type wirePermission struct {
 	Category    string
 }
 
+// permissionNameFields are where a permission object may name its permission: GET
+// /permissions has "permission"; builds differ in key objects. Matched as fieldIn matches.
+var permissionNameFields = []string{"permission", "name", "permissionName"}
+
 func (p *wirePermission) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		*p = wirePermission{}
 		return json.Unmarshal(b, &p.Name)
 	}
-	var o struct {
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(b, &o); err != nil || o == nil {
+		return errors.New("invalid permission: expected a string or an object")
+	}
+	var w struct {
 		ID          flexInt    `json:"id"`
-		Permission  flexString `json:"permission"`
-		Name        flexString `json:"name"`
 		Description flexString `json:"description"`
 		Category    flexString `json:"category"`
 	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return errors.New("invalid permission: expected a string or an object")
+	if err := json.Unmarshal(b, &w); err != nil {
+		return errors.New("invalid permission object: " + err.Error())
 	}
-	*p = wirePermission{ID: o.ID, Name: string(o.Permission), Description: string(o.Description), Category: string(o.Category)}
-	if p.Name == "" {
-		p.Name = string(o.Name)
+	*p = wirePermission{ID: w.ID, Description: string(w.Description), Category: string(w.Category)}
+	// A permission dropped here would be missing from the key for good: the plan would then
+	// show a change that no apply can make. An object that names none is an error instead.
+	raw, _ := fieldIn(o, permissionNameFields...)
+	var name flexString
+	if raw == nil || json.Unmarshal(raw, &name) != nil || strings.TrimSpace(string(name)) == "" {
+		return fmt.Errorf("a permission object names no permission: it has %s, and none of %s holds a name",
+			fieldList(o), strings.Join(permissionNameFields, ", "))
 	}
+	p.Name = string(name)
 	return nil
 }
 
@@ -269,6 +190,28 @@ type wireKey struct {
 	CreatedAt        flexTime         `json:"createdAt"`
 	UpdatedAt        flexTime         `json:"updatedAt"`
 	APISecret        string           `json:"apiSecret"`
+
+	// noPermissions says why the object lists no permissions; "" when it does.
+	noPermissions string
+}
+
+// UnmarshalJSON notes a key object with no permission list: read as none, the key would plan a
+// change forever, so a listing refuses it (decodeKeyPage).
+func (w *wireKey) UnmarshalJSON(b []byte) error {
+	type plain wireKey
+	if err := json.Unmarshal(b, (*plain)(w)); err != nil {
+		return err
+	}
+	if w.Permissions != nil || w.FlatPermissions != nil {
+		return nil
+	}
+	var o map[string]json.RawMessage
+	if err := json.Unmarshal(b, &o); err != nil {
+		return err
+	}
+	w.noPermissions = fmt.Sprintf("the key object with id %d lists no permissions: it has %s, and neither "+
+		"permissions nor flatPermissionsList holds a list", w.ID, fieldList(o))
+	return nil
 }
 
 func (w *wireKey) key() APIKey {
@@ -291,85 +234,25 @@ func (w *wireKey) key() APIKey {
 }
 
 // decodeKey reads the key object POST /apikeys answers (also accepted inside {"data": ...}).
-func decodeKey(body []byte) (*APIKey, error) {
+// listed is false when it names no permissions: the caller knows what it asked for, and the
+// answer holds the only copy of the secret, which must not be thrown away for it.
+func decodeKey(body []byte) (k *APIKey, listed bool, err error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, errors.New("expected a JSON object")
+		return nil, false, errors.New("expected a JSON object")
 	}
 	if inner, ok := probe["data"]; ok && probe["id"] == nil {
 		body = inner
 	}
 	var w wireKey
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if w.ID == 0 {
-		return nil, errors.New("the key object has no id")
+		return nil, false, errors.New("the key object has no id")
 	}
-	k := w.key()
-	return &k, nil
-}
-
-// page is one page of a list: the items and what the page says about the rest.
-type page[T any] struct {
-	Items []T
-	// Pages is the total page count, Total the total item count; 0 when not given.
-	Pages, Total int
-	// Counted says that the answer was a wrapper giving either count.
-	Counted bool
-}
-
-var listKeys = []string{"data", "items", "apiKeys", "keys", "results"}
-
-// decodeList reads a list answered as a bare array or as a wrapper holding the array under
-// one of names (then pageCount/totalPages and total/totalCount describe the rest).
-func decodeList[T any](body []byte, names ...string) (page[T], error) {
-	var p page[T]
-	body = bytes.TrimSpace(body)
-	if len(body) > 0 && body[0] == '[' {
-		err := json.Unmarshal(body, &p.Items)
-		return p, err
-	}
-	var w map[string]json.RawMessage
-	if err := json.Unmarshal(body, &w); err != nil {
-		return p, errors.New("expected a JSON array or object")
-	}
-	found := false
-	for _, name := range names {
-		raw, ok := w[name]
-		if !ok || !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
-			continue
-		}
-		if err := json.Unmarshal(raw, &p.Items); err != nil {
-			return p, err
-		}
-		found = true
-		break
-	}
-	for _, name := range names {
-		if raw, ok := w[name]; !found && ok && string(bytes.TrimSpace(raw)) == "null" {
-			found = true // an empty list sent as null
-		}
-	}
-	if !found {
-		return p, errors.New("no list in the response (looked for " + strings.Join(names, ", ") + ")")
-	}
-	var pagesGiven, totalGiven bool
-	p.Pages, pagesGiven = firstInt(w, "pageCount", "totalPages")
-	p.Total, totalGiven = firstInt(w, "total", "totalCount")
-	p.Counted = pagesGiven || totalGiven
-	return p, nil
-}
-
-// firstInt is the first of names that w holds as a count, and whether there was one.
-func firstInt(w map[string]json.RawMessage, names ...string) (int, bool) {
-	for _, name := range names {
-		var n flexInt
-		if raw, ok := w[name]; ok && json.Unmarshal(raw, &n) == nil && n >= 0 && n < 1<<31 {
-			return int(n), true
-		}
-	}
-	return 0, false
+	key := w.key()
+	return &key, w.noPermissions == "", nil
 }
 
 func decodeKeyPage(body []byte) (page[APIKey], error) {
@@ -380,6 +263,9 @@ func decodeKeyPage(body []byte) (page[APIKey], error) {
 	}
 	p.Items = make([]APIKey, 0, len(wp.Items))
 	for i := range wp.Items {
+		if why := wp.Items[i].noPermissions; why != "" {
+			return p, errors.New(why)
+		}
 		p.Items = append(p.Items, wp.Items[i].key())
 	}
 	return p, nil

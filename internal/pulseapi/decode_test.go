@@ -125,7 +125,7 @@ func TestDecodeKeyVariants(t *testing.T) {
 			t.Errorf("decodeKeyPage(%s) succeeded", bad)
 		}
 	}
-	created, err := decodeKey([]byte(`{"data":` + strings.TrimSuffix(std, "}") + `,"apiSecret":"shh"}}`))
+	created, _, err := decodeKey([]byte(`{"data":` + strings.TrimSuffix(std, "}") + `,"apiSecret":"shh"}}`))
 	if err != nil || created.Secret != "shh" || created.ID != 7 {
 		t.Fatalf("decodeKey = %+v, %v", created, err)
 	}

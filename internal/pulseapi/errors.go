@@ -103,6 +103,9 @@ func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthoriz
 type AccountError struct {
 	AccountID string
 	Available []string
+	// AuthMethod is how the session was opened ("api_key" or "password"): some builds scope
+	// a key's session to the key's own account.
+	AuthMethod string
 }
 
 func (e *AccountError) Error() string {

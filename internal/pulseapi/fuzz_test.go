@@ -73,7 +73,7 @@ func FuzzDecodeKey(f *testing.F) {
 		f.Add([]byte(strings.Trim(s, "[]")))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := decodeKey(data)
+		k, _, err := decodeKey(data)
 		checkDecodeErr(t, err)
 		if err == nil && k.ID == 0 {
 			t.Fatal("key without id accepted")

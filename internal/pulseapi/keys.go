@@ -21,6 +21,17 @@ var ErrKeyNotFound = errors.New("API key not found")
 // reused after a reset or a restore): the key looked for is gone. It wraps ErrKeyNotFound.
 var ErrKeyReplaced = fmt.Errorf("%w: its id now names another key", ErrKeyNotFound)
 
+// ErrKeyStillListed is wrapped by the error of a PATCH or DELETE that Pulse answered "API key
+// not found" while a listing made after it still holds the key: it exists, and is out of these
+// credentials' reach.
+var ErrKeyStillListed = errors.New("the key is still listed")
+
+// ErrKeySessionRefused is wrapped by the error of a PATCH or DELETE that Pulse refused a
+// session opened with an API key: a 403, or an "API key not found" for a key that is still
+// listed. Some builds let a key's session write only that key; an account administrator's
+// email and password manage every key.
+var ErrKeySessionRefused = errors.New("an API key's session was refused the write of this key")
+
 // KeyRef names one key for its whole life: its id, with its public apiKey and creation time
 // when known (ids may be handed to another key; these never change). Zero fields are not
 // compared; times are compared to the second, the precision the provider's state keeps.
@@ -155,27 +166,33 @@ func (c *Client) CreateAPIKey(ctx context.Context, accountID string, in APIKeyIn
 	if err != nil {
 		return nil, err
 	}
-	before := c.knownIDs(key)
-	if before == nil {
-		// A lost answer is told apart from the keys that were already there only by a listing
-		// from before the request: take one (once per account; any will do, with madeKey).
-		// Without it, the create goes ahead and a lost answer's report is less sure.
-		if _, err := c.keyListing(ctx, header, key, freshness{stale: true}); err == nil {
-			before = c.knownIDs(key)
-		}
-	}
+	before := c.keysBefore(ctx, header, key)
 	sent := time.Now()
 	c.wrote(key)
 	var created *APIKey
-	_, err = c.do(ctx, http.MethodPost, "/apikeys", header, newKeyBody(in), func(data []byte) (err error) {
-		created, err = decodeKey(data)
+	var committed *CreateError
+	resend := func(ctx context.Context) bool {
+		committed = c.createCommitted(ctx, header, key, in, before, sent)
+		return committed == nil
+	}
+	_, err = c.doVetted(ctx, http.MethodPost, "/apikeys", header, newKeyBody(in), func(data []byte) (err error) {
+		var listed bool
+		created, listed, err = decodeKey(data)
 		if created != nil {
 			c.secrets.Add(created.Secret)
+			if !listed {
+				// Pulse checked and granted what was asked; the next listing says what it holds.
+				created.Permissions = slices.Clone(in.Permissions)
+			}
 		}
 		return err
-	})
+	}, resend)
 	c.wrote(key)
 	if err != nil {
+		if committed != nil {
+			committed.Err = err
+			return nil, committed
+		}
 		if mayHaveCreated(err) {
 			return nil, c.lostCreate(ctx, header, key, in, before, sent, err)
 		}
@@ -206,17 +223,49 @@ func (c *Client) writeKey(ctx context.Context, accountID, method string, id int6
 	}
 	c.wrote(key)
 	defer c.wrote(key)
-	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, anyBody(checkSuccess))
+	_, err = c.do(ctx, method, "/apikeys/"+strconv.FormatInt(id, 10), header, body, emptyOK(checkSuccess))
 	var e *Error
-	if errors.As(err, &e) && e.StatusCode == http.StatusNotFound {
-		if strings.EqualFold(strings.TrimSpace(e.Code), "API key not found") {
-			e.Err = ErrKeyNotFound
-		} else {
-			e.Note = "Pulse answers 404 both for a key that does not exist and for one these credentials may not " +
-				"reach, and this answer does not say \"API key not found\": the key may still exist"
-		}
+	switch {
+	case !errors.As(err, &e):
+	case isKeyNotFound(e):
+		c.confirmGone(ctx, key, id, e)
+	case e.StatusCode == http.StatusNotFound && e.Note != "":
+		e.Note += "; the key may still exist"
+	case e.StatusCode == http.StatusNotFound:
+		e.Note = "Pulse answers 404 both for a key that does not exist and for one these credentials may not " +
+			"reach, and this answer does not say \"API key not found\": the key may still exist"
+	case e.StatusCode == http.StatusForbidden && c.AuthMethod() == "api_key":
+		e.Err = ErrKeySessionRefused
+		e.Note = "Some Pulse builds refuse a session opened with an API key the update and delete of any key " +
+			"but that key itself, whatever its permissions"
 	}
 	return err
+}
+
+func isKeyNotFound(e *Error) bool {
+	return e.StatusCode == http.StatusNotFound && strings.EqualFold(strings.TrimSpace(e.Code), "API key not found")
+}
+
+// confirmGone checks a write's "API key not found" against a listing that started after it:
+// only when the key is not there is it gone (e wraps ErrKeyNotFound). A build may answer so to
+// a caller it will not let touch the key, which a destroy must not take for done.
+func (c *Client) confirmGone(ctx context.Context, account string, id int64, e *Error) {
+	_, err := c.FindAPIKey(ctx, account, KeyRef{ID: id})
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+		e.Err = ErrKeyNotFound
+	case err != nil:
+		e.Note = "Listing account " + account + " to confirm that the key is gone failed: " + err.Error()
+	default:
+		e.Err = ErrKeyStillListed
+		e.Note = fmt.Sprintf("A listing of account %s made after this answer still holds key %d: it exists, and "+
+			"these credentials may not change it", account, id)
+		if c.AuthMethod() == "api_key" {
+			e.Err = errors.Join(ErrKeyStillListed, ErrKeySessionRefused)
+			e.Note += " (some Pulse builds answer so to a session opened with an API key that updates or deletes " +
+				"another key)"
+		}
+	}
 }
 
 // checkSuccess accepts any body but an explicit {"success": false}: an empty 204 or 200 (a

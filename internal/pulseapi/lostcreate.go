@@ -77,25 +77,37 @@ func (c *Client) lostCreate(ctx context.Context, header, key string, in APIKeyIn
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lostCreateCheck)
 		defer cancel()
 	}
-	l, lerr := c.keyListing(ctx, header, key, freshness{startedFrom: c.nextListing()})
+	made, lerr := c.keysMadeBy(ctx, header, key, in, before, sent)
 	if lerr != nil {
 		lost.CheckErr = lerr
 		return lost
 	}
+	lost.Orphans = made
+	c.logAt(ctx, levelWarn, "Pulse API key create lost its answer", map[string]any{
+		"method": http.MethodPost, "path": "/apikeys", "account_id": key, "orphans": len(lost.Orphans),
+	})
+	return lost
+}
+
+// keysMadeBy lists the account afresh and returns the keys that match a create sent at sent
+// and were not there before it.
+func (c *Client) keysMadeBy(ctx context.Context, header, key string, in APIKeyInput, before map[int64]bool, sent time.Time) ([]APIKey, error) {
+	l, err := c.keyListing(ctx, header, key, freshness{startedFrom: c.nextListing()})
+	if err != nil {
+		return nil, err
+	}
 	// Read after the listing, so that a sibling create answered meanwhile is known too.
 	mine := c.madeIDs(key)
+	var made []APIKey
 	for _, k := range l.keys {
 		if before[k.ID] || mine[k.ID] || (!k.CreatedAt.IsZero() && k.CreatedAt.Before(sent.Add(-clockSkew))) {
 			continue
 		}
 		if k.Description == in.Description && samePermissions(k.Permissions, in.Permissions) && sameExpiry(k.ExpiresAt, in.ExpiresAt) {
-			lost.Orphans = append(lost.Orphans, cloneKey(k))
+			made = append(made, cloneKey(k))
 		}
 	}
-	c.logAt(ctx, levelWarn, "Pulse API key create lost its answer", map[string]any{
-		"method": http.MethodPost, "path": "/apikeys", "account_id": key, "orphans": len(lost.Orphans),
-	})
-	return lost
+	return made, nil
 }
 
 func sameExpiry(a, b *time.Time) bool {

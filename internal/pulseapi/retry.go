@@ -5,7 +5,9 @@ package pulseapi
 //
 //   - 429 means the request was not processed: any method is retried, on a budget of its own
 //     (throttleRetriesPerRetry times MaxRetries), since under a quota it is the expected answer.
-//   - 503 is retried for any method: the server did not act on it.
+//   - 503 is retried for any method: the server did not act on it, as a rule. A gateway that
+//     timed out after Pulse wrote answers 503 too, so a POST whose call has a resend check (a
+//     create: keys.go) is sent again only when that check finds nothing the answer hid.
 //   - Other 5xx (but 501) and connection errors are retried for idempotent calls (GET, PATCH,
 //     DELETE, and the login); a POST /apikeys only when it never left (a dial error), so a
 //     create is never sent twice.
@@ -55,7 +57,16 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		return cl.throttled <= throttleRetriesPerRetry*cl.c.cfg.MaxRetries, nil
 	}
 	cl.failed++
-	return cl.failed <= cl.c.cfg.MaxRetries, nil
+	if cl.failed > cl.c.cfg.MaxRetries {
+		return false, nil
+	}
+	if resp != nil && resp.StatusCode == http.StatusServiceUnavailable && !cl.idempotent && cl.resend != nil {
+		// The check is a call of its own. Holding this call's token generation meanwhile could
+		// make it wait for this call to judge a 401 it will never meet.
+		cl.c.auth.release(cl)
+		return cl.resend(ctx), nil
+	}
+	return true, nil
 }
 
 func (cl *call) retryable(ctx context.Context, resp *http.Response, err error) bool {

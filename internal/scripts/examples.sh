@@ -28,6 +28,9 @@ go build -o "$work/bin/pulse-emulator" ./internal/cmd/pulse-emulator
 emulator_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
 [ -s "$work/url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
+# The emulator prints its control token before it writes the ready file.
+control_token=$(sed -n 's/^export PULSE_EMULATOR_TOKEN=//p' "$work/emulator.log")
+[ -n "$control_token" ] || { echo "the emulator printed no control token" >&2; exit 1; }
 
 cat >"$work/cli.tfrc" <<HCL
 provider_installation {
@@ -93,7 +96,8 @@ fixtures_for() {
 
 # key_count ACCOUNT: how many keys the emulator holds on the account.
 key_count() {
-	curl -fsS "$PULSE_BASE_URL/_emulator/apikeys?accountId=$1" | sed -n 's/^{"count":\([0-9]*\),.*/\1/p'
+	curl -fsS -H "X-Emulator-Token: $control_token" "$PULSE_BASE_URL/_emulator/apikeys?accountId=$1" |
+		sed -n 's/^{"count":\([0-9]*\),.*/\1/p'
 }
 
 # validate DIR CLIS...: `validate` in DIR under each CLI (query files too where there are some).

@@ -10,8 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
 
 // emulatorProc is a pulse-emulator process on a free loopback port, driven through its
@@ -19,7 +22,12 @@ import (
 type emulatorProc struct {
 	cmd *exec.Cmd
 	url string
+	// token is the run's control token, which the emulator prints before it writes the
+	// ready file.
+	token string
 }
+
+var tokenLine = regexp.MustCompile(`(?m)^export PULSE_EMULATOR_TOKEN=(\S+)$`)
 
 func startEmulator(ctx context.Context, bin, dir string, rateLimit float64) (*emulatorProc, error) {
 	ready := filepath.Join(dir, "emulator.url")
@@ -38,6 +46,13 @@ func startEmulator(ctx context.Context, bin, dir string, rateLimit float64) (*em
 	for range 100 {
 		if data, err := os.ReadFile(ready); err == nil {
 			e.url = strings.TrimSpace(string(data))
+			out, err := os.ReadFile(logFile.Name())
+			m := tokenLine.FindSubmatch(out)
+			if err != nil || m == nil {
+				e.stop()
+				return nil, fmt.Errorf("the emulator printed no control token (see %s)", logFile.Name())
+			}
+			e.token = string(m[1])
 			return e, nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -51,8 +66,13 @@ func (e *emulatorProc) stop() {
 	_ = e.cmd.Wait()
 }
 
+// control calls a control route with the run's token; a POST sends in as JSON ({} for nil),
+// as the emulator requires.
 func (e *emulatorProc) control(method, path string, in, out any) error {
 	var body io.Reader
+	if method == http.MethodPost && in == nil {
+		in = struct{}{}
+	}
 	if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
@@ -63,6 +83,10 @@ func (e *emulatorProc) control(method, path string, in, out any) error {
 	req, err := http.NewRequest(method, e.url+"/_emulator/"+path, body)
 	if err != nil {
 		return err
+	}
+	req.Header.Set(emulator.ControlTokenHeader, e.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,8 +1,10 @@
 // Command pulse-emulator serves the Pulse API emulator's standard world on loopback, for
 // the demo, the benchmarks and tests that drive the provider out of process.
 //
-// It prints the environment a provider needs to talk to it and, with -ready-file, writes
-// its base URL to a file once it is listening, so that scripts can wait for that file.
+// It prints the environment a provider needs to talk to it, and the run's control token
+// (PULSE_EMULATOR_TOKEN, for the X-Emulator-Token header of the /_emulator/ routes); with
+// -ready-file it then writes its base URL to a file, so that a script that waits for that file
+// finds the token already printed.
 package main
 
 import (
@@ -49,11 +51,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&v.FullAccountsInSession, "full-accounts-in-session", false, "the session lists full account objects instead of summaries")
 	fs.BoolVar(&v.JWTTokens, "jwt-tokens", false, "issue JWT-shaped tokens instead of 64 hex characters")
 	fs.BoolVar(&v.OmitExpiresAt, "omit-expires-at", false, "leave expiresAt out of the session payload")
+	fs.BoolVar(&v.KeyListPaged, "key-list-paged", false, "the bare array honours page and limit; its end is an empty page")
+	fs.IntVar(&v.PageCap, "page-cap", 0, "the largest page handed out, whatever limit is asked for (0 = 100)")
+	fs.IntVar(&v.KeySessionRefusal, "key-session-refusal", 0, "refuse a key's session the PATCH and DELETE of other keys with this `status` (403 or 404)")
+	fs.BoolVar(&v.KeySessionOwnAccount, "key-session-own-account", false, "scope a key's session to the key's own account")
+	fs.BoolVar(&v.NoAccessNotFound, "no-access-not-found", false, "answer 404 instead of 403 for an account out of the caller's reach")
+	fs.BoolVar(&v.AccountsLimitPaging, "accounts-limit-paging", false, "GET /accounts pages with limit/total/pageCount instead of pageSize/totalCount/totalPages")
+	fs.StringVar(&v.KeyListField, "key-list-field", "", "the wrapper `field` holding the key list (default data)")
+	fs.StringVar(&v.KeyPermissionField, "key-permission-field", "", "the `field` naming a permission in a permission object (default permission)")
+	fs.IntVar(&v.KeyWriteEmptyStatus, "key-write-empty-status", 0, "answer a successful PATCH or DELETE of a key with this `status` (200 or 204) and no body")
+	fs.BoolVar(&v.ErrorDetails, "error-details", false, "add dev_err_msg and status to error envelopes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := v.Check(); err != nil {
+		return err
 	}
 	if err := checkLoopback(*addr); err != nil {
 		return err
@@ -72,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
+	fmt.Fprintf(stdout, "Pulse emulator listening on %s (Ctrl-C to stop)\n", baseURL)
+	fmt.Fprintf(stdout, "export PULSE_BASE_URL=%s PULSE_API_KEY=%s PULSE_API_SECRET=%s\n",
+		baseURL, emulator.BootstrapAPIKey, emulator.BootstrapAPISecret)
+	fmt.Fprintf(stdout, "export PULSE_EMULATOR_TOKEN=%s\n", s.ControlToken())
 	if *readyFile != "" {
 		if err := writeReadyFile(*readyFile, baseURL); err != nil {
 			// Serve owns the listener now; closing the server closes it.
@@ -79,9 +98,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "Pulse emulator listening on %s (Ctrl-C to stop)\n", baseURL)
-	fmt.Fprintf(stdout, "export PULSE_BASE_URL=%s PULSE_API_KEY=%s PULSE_API_SECRET=%s\n",
-		baseURL, emulator.BootstrapAPIKey, emulator.BootstrapAPISecret)
 
 	select {
 	case err := <-served:
@@ -100,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // checkLoopback refuses any address reachable from other machines: the emulator has a
-// well-known key and an unauthenticated control surface.
+// well-known key, and a control surface that hands out every secret it holds.
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

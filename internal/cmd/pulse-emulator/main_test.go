@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,19 +41,70 @@ func TestCheckLoopback(t *testing.T) {
 }
 
 func TestRunRejectsBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"-addr", "0.0.0.0:0"}, {"-no-such-flag"}, {"extra"}} {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", "0.0.0.0:0"}, `-addr "0.0.0.0:0": the emulator listens on loopback only (127.0.0.1, ::1 or localhost)`},
+		{[]string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag"},
+		{[]string{"extra"}, `unexpected arguments ["extra"]`},
+		{[]string{"-key-session-refusal", "500"}, "keySessionRefusal 500 must be 0, 403 or 404"},
+		{[]string{"-key-write-empty-status", "201"}, "keyWriteEmptyStatus 201 must be 0, 200 or 204"},
+		{[]string{"-key-list-field", "a b"}, `keyListField "a b" must be a JSON field name (letters, digits, _)`},
+	}
+	for _, tt := range tests {
 		var stderr bytes.Buffer
-		if err := run(context.Background(), args, io.Discard, &stderr); err == nil {
-			t.Errorf("run(%q) succeeded", args)
+		err := run(context.Background(), tt.args, io.Discard, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
 		}
 	}
+}
+
+// lockedBuffer is stdout shared by run and the test that reads it while run serves.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// controlStatus sends GET /_emulator/stats with the token (if any) to host (if any).
+func controlStatus(t *testing.T, baseURL, host, token string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", baseURL+"/_emulator/stats", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	if token != "" {
+		req.Header.Set(emulator.ControlTokenHeader, token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestRunServesUntilCancelled(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout bytes.Buffer
+	var stdout lockedBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready, "-key-list-bare-array", "-token-ttl", "5m"}, &stdout, io.Discard)
@@ -65,6 +118,21 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		if data, err := os.ReadFile(ready); err == nil {
 			baseURL = strings.TrimSpace(string(data))
 		}
+	}
+
+	// The token is printed before the ready file appears, and the control routes want it.
+	token := regexp.MustCompile(`(?m)^export PULSE_EMULATOR_TOKEN=([0-9a-f]{48})$`).FindStringSubmatch(stdout.String())
+	if token == nil {
+		t.Fatalf("stdout %q prints no control token", stdout.String())
+	}
+	if got := controlStatus(t, baseURL, "", ""); got != http.StatusUnauthorized {
+		t.Errorf("a control call without the token answered %d", got)
+	}
+	if got := controlStatus(t, baseURL, "attacker.example", token[1]); got != http.StatusForbidden {
+		t.Errorf("a control call to a rebound Host answered %d", got)
+	}
+	if got := controlStatus(t, baseURL, "", token[1]); got != http.StatusOK {
+		t.Errorf("a control call with the token answered %d", got)
 	}
 
 	body := `{"apiKey":"` + emulator.BootstrapAPIKey + `","apiSecret":"` + emulator.BootstrapAPISecret + `"}`
