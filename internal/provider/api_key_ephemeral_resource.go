@@ -180,17 +180,22 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 		Permissions: permissions,
 		ExpiresAt:   &expiresAt,
 	})
-	if errors.Is(err, context.Canceled) {
-		// Unlike a managed key's, an ephemeral key left by a cut-short create needs no import.
+	var lost *pulseapi.CreateError
+	if errors.Is(err, context.Canceled) || errors.As(err, &lost) {
+		// Unlike a managed key's, an ephemeral key left by a create whose answer never came
+		// needs no import: it expires.
+		why := ""
+		if errors.Is(err, context.Canceled) {
+			why = " The run was interrupted (Ctrl-C, or a CI job's timeout) before Pulse answered."
+		}
 		resp.Diagnostics.AddError("Unable to create the ephemeral Pulse API key",
-			fmt.Sprintf("%s. The run was interrupted (Ctrl-C, or a CI job's timeout) before Pulse answered. If Pulse "+
-				"created the key, it stops working on its own by %s; to delete it sooner, find it on account %s "+
-				"with the pulse_api_keys data source, described %q.",
-				err, expiresAt.Format(time.RFC3339), accountID, model.Description.ValueString()))
+			fmt.Sprintf("%s.%s If Pulse created the key, it stops working on its own by %s; to delete it sooner, find "+
+				"it on account %s with the pulse_api_keys data source, described %q.",
+				err, why, expiresAt.Format(time.RFC3339), accountID, model.Description.ValueString()))
 		return
 	}
 	if err != nil {
-		addKeyError(&resp.Diagnostics, "create", accountID, err)
+		r.data.addKeyError(ctx, &resp.Diagnostics, "create", accountID, err)
 		return
 	}
 	tflog.Debug(ctx, "opened an ephemeral Pulse API key", map[string]any{

@@ -112,7 +112,7 @@ func (r *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 
 	keys, err := client.ListAPIKeys(ctx, accountID)
 	if err != nil {
-		addKeyError(&diags, "list", accountID, err)
+		r.data.addKeyError(ctx, &diags, "list", accountID, err)
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -32,7 +32,7 @@ func checkAccount(ctx context.Context, client *pulseapi.Client, accountID string
 	}
 	detail := fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
 		"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID)
-	if r.data.client.AuthMethod() == "api_key" {
+	if client.AuthMethod() == "api_key" {
 		detail += " " + keyScopeAdvice(accountID)
 	}
 	diags.AddAttributeError(path.Root("account_id"), "Account not available", detail)
