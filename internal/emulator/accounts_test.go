@@ -179,3 +179,22 @@ func TestPermissionsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// The small world is what a person trying the provider sees: the two accounts the demo and
+// the examples talk about, the same users and the same bootstrap key as the standard world.
+func TestSmallWorld(t *testing.T) {
+	s := NewSmall(Options{})
+	m := do(t, s, "GET", "/accounts", nil, adminToken(t, s)...).wantStatus(t, 200).object(t)
+	var names []string
+	for _, a := range m["accounts"].([]any) {
+		names = append(names, a.(map[string]any)["accountName"].(string))
+	}
+	if want := []string{"Acme Corp", "Acme Labs"}; !slices.Equal(names, want) {
+		t.Errorf("the admin's accounts are %q, want %q", names, want)
+	}
+	if keys := s.APIKeys(AccountAcmeCorp); len(keys) != 1 || keys[0].APIKey != BootstrapAPIKey {
+		t.Errorf("Acme Corp holds %d keys, want only the bootstrap key", len(keys))
+	}
+	login(t, s, ViewerEmail, ViewerPassword)
+	login(t, s, AdminEmail, AdminPassword)
+}

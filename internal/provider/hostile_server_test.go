@@ -209,7 +209,6 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
 		Steps: []resource.TestStep{
 			{
 				Config: config,
@@ -229,7 +228,7 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 				},
 				Config:      config,
 				Destroy:     true,
-				ExpectError: errorText(`this answer does not say "API key not found": the key may still exist`),
+				ExpectError: errorText("Pulse answers 404 both for what does not exist and for what these credentials may not reach"),
 			},
 			{
 				// The key is still there, and still in the state: nothing to plan.
@@ -255,6 +254,8 @@ func TestAccHostile_deleteNotFoundOrNoAccess(t *testing.T) {
 				},
 				Config:  config,
 				Destroy: true,
+				// The state is empty now: the emulator is asked, not the case's CheckDestroy.
+				Check: checkKeys(emu, emulator.AccountAcmeLabs, "guarded", 0),
 			},
 		},
 	})

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # The scale benchmark (issue 5): plans of N managed keys with the real tofu against the
 # emulator, next to the floor provider and terraform_data; a quota-bound apply with and
 # without max_requests_per_second; a CPU and allocation profile of the provider. The
@@ -11,17 +11,16 @@
 #   BENCH_QUOTA_KEYS=200        keys that apply creates
 #   BENCH_PROFILE=true          profile an extra plan of the largest size
 #   BENCH_OUT=<dir>             where to keep everything (default: a new temporary folder)
-set -euo pipefail
+set -eu
 cd "$(dirname "$0")/../.."
 : "${TOFU:?TOFU must name the tofu binary (make sets it)}"
 
-out=${BENCH_OUT:-$(mktemp -d -t pulse-bench.XXXXXX)}
+out=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pulse-bench.XXXXXX")}
 mkdir -p "$out/bin"
 
-echo "bench: building the providers, the emulator and the driver into $out/bin" >&2
+echo "bench: building the providers and the driver into $out/bin" >&2
 go build -o "$out/bin/terraform-provider-pulse" ./internal/bench/pulseprovider
 go build -o "$out/bin/terraform-provider-floor" ./internal/bench/floorprovider
-go build -o "$out/bin/pulse-emulator" ./internal/cmd/pulse-emulator
 go build -o "$out/bin/bench-driver" ./internal/bench/driver
 
 "$out/bin/bench-driver" \
@@ -30,6 +29,6 @@ go build -o "$out/bin/bench-driver" ./internal/bench/driver
 	-repeat "${BENCH_REPEAT:-5}" \
 	-quota-rps "${BENCH_QUOTA_RPS:-20}" \
 	-quota-keys "${BENCH_QUOTA_KEYS:-200}" \
-	-profile="${BENCH_PROFILE:-true}" | tee "$out/results.md"
+	-profile="${BENCH_PROFILE:-true}"
 
-echo "bench: results, workspaces, logs and profiles in $out" >&2
+echo "bench: results in $out/results.md, with the workspaces, logs and profiles" >&2

@@ -1,9 +1,17 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
 # the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
 # install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh tofu|terraform|terraform-latest|golangci-lint|goreleaser
-set -euo pipefail
+# Usage: build-tool.sh [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser
+#   -n  builds nothing: prints the pinned version and the path the tool has in the cache, and
+#       exits 0 if it is there, 1 if not (the demo asks before it says what it will do)
+set -eu
+
+dry_run=false
+if [ "${1:-}" = -n ]; then
+	dry_run=true
+	shift
+fi
 
 cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
@@ -26,8 +34,8 @@ terraform)
 	ldflags=""
 	;;
 terraform-latest)
-	# The newest Terraform, for the features 1.5.7 lacks (identity, list resources and
-	# `terraform query`, ephemeral resources). Cached in its own versioned folder as `terraform`.
+	# The newest Terraform, for what 1.5.7 lacks (identity, list resources and `terraform
+	# query`, ephemeral resources). Cached in its own versioned folder as `terraform`.
 	module=github.com/hashicorp/terraform
 	version=v1.16.4
 	pkg=.
@@ -49,7 +57,7 @@ goreleaser)
 	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
 	;;
 *)
-	echo "usage: $0 tofu|terraform|terraform-latest|golangci-lint|goreleaser" >&2
+	echo "usage: $0 [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac
@@ -61,33 +69,36 @@ esac
 # in internal/backend/init/init.go; local, remote, http, inmem and cloud stay. The patch names
 # every line it removes and stops if one is missing: a new version needs a new look.
 patch_terraform_backends() {
-	local dropped=(azure consul cos gcs kubernetes oss pg s3 oci)
-	local edits=() b
-	for b in "${dropped[@]}"; do
-		edits+=("-dropreplace=github.com/hashicorp/terraform/internal/backend/remote-state/$b"
-			"-droprequire=github.com/hashicorp/terraform/internal/backend/remote-state/$b")
-	done
-	edits+=(-dropreplace=github.com/hashicorp/terraform/internal/legacy
-		-droprequire=github.com/hashicorp/terraform/internal/legacy)
-	go mod edit "${edits[@]}"
-
-	local init=internal/backend/init/init.go
-	# The import alias and the map key of each dropped backend (Azure's key is "azurerm").
-	local aliases=(backendAzure backendConsul backendCos backendGCS backendKubernetes backendOSS backendPg backendS3 backendOCI)
-	local keys=(azurerm consul cos gcs kubernetes oss pg s3 oci)
-	local i
-	for i in "${!aliases[@]}"; do
-		grep -q "^[[:space:]]*${aliases[$i]} \"github.com/hashicorp/terraform/internal/backend/remote-state/${dropped[$i]}\"\$" "$init" ||
-			{ echo "error: $init has no import of the ${dropped[$i]} backend; the patch is for $version only" >&2; return 1; }
-		grep -q "^[[:space:]]*\"${keys[$i]}\":[[:space:]]*func() backend.Backend { return ${aliases[$i]}.New() },\$" "$init" ||
-			{ echo "error: $init has no ${keys[$i]} entry; the patch is for $version only" >&2; return 1; }
-		sed -i -e "/^[[:space:]]*${aliases[$i]} \"github.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/${dropped[$i]}\"\$/d" \
-			-e "/^[[:space:]]*\"${keys[$i]}\":[[:space:]]*func() backend.Backend { return ${aliases[$i]}.New() },\$/d" "$init"
+	init=internal/backend/init/init.go
+	go mod edit -dropreplace=github.com/hashicorp/terraform/internal/legacy \
+		-droprequire=github.com/hashicorp/terraform/internal/legacy
+	# backend folder, import alias, map key (Azure's key is "azurerm")
+	for entry in azure:backendAzure:azurerm consul:backendConsul:consul cos:backendCos:cos gcs:backendGCS:gcs \
+		kubernetes:backendKubernetes:kubernetes oss:backendOSS:oss pg:backendPg:pg s3:backendS3:s3 oci:backendOCI:oci; do
+		backend=${entry%%:*}
+		rest=${entry#*:}
+		alias=${rest%%:*}
+		key=${rest#*:}
+		path=github.com/hashicorp/terraform/internal/backend/remote-state/$backend
+		go mod edit -dropreplace="$path" -droprequire="$path"
+		import_line="^[[:space:]]*$alias \"$path\"\$"
+		entry_line="^[[:space:]]*\"$key\":[[:space:]]*func() backend.Backend { return $alias.New() },\$"
+		if ! grep -q "$import_line" "$init" || ! grep -q "$entry_line" "$init"; then
+			echo "error: $init has no import or entry of the $backend backend; the patch is for $version only" >&2
+			return 1
+		fi
+		grep -v -e "$import_line" -e "$entry_line" "$init" >"$init.patched"
+		mv "$init.patched" "$init"
 	done
 	gofmt -w "$init"
 }
 
 bin="$cache/$name-$version/$name"
+if [ "$dry_run" = true ]; then
+	echo "$version $bin"
+	[ -x "$bin" ]
+	exit
+fi
 if [ -x "$bin" ]; then
 	echo "$bin"
 	exit 0
@@ -117,11 +128,12 @@ fi
 
 echo "==> building $1 $version (several minutes on a cold build cache)" >&2
 start=$(date +%s)
-(
-	cd "$dir"
-	go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg"
-) &
+# Its output goes to stderr: stdout is for the path alone, and a caller reading it must
+# not wait on a build that outlives this script.
+go build -C "$dir" -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg" >&2 &
 build=$!
+# A background command ignores Ctrl-C in a script: stop it with the script.
+trap 'kill -INT "$build" 2>/dev/null; wait "$build"; rm -f "$bin.tmp"; exit 130' INT TERM
 # Poll every second, so that a finished build is not kept waiting; report every 30 s.
 next=30
 while kill -0 "$build" 2>/dev/null; do
@@ -133,6 +145,7 @@ while kill -0 "$build" 2>/dev/null; do
 	fi
 done
 wait "$build"
+trap - INT TERM
 mv "$bin.tmp" "$bin"
 echo "==> built $1 in $(($(date +%s) - start))s: $bin" >&2
 echo "$bin"

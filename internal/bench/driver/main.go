@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,8 +39,8 @@ func main() {
 	var o options
 	sizes := flag.String("sizes", "100 500 1000", "numbers of keys to plan, space-separated")
 	flag.StringVar(&o.tofu, "tofu", "", "the tofu binary")
-	flag.StringVar(&o.bin, "bin", "", "folder holding terraform-provider-pulse, terraform-provider-floor and pulse-emulator")
-	flag.StringVar(&o.out, "out", "", "folder for the workspaces, logs and profiles (kept)")
+	flag.StringVar(&o.bin, "bin", "", "folder holding terraform-provider-pulse and terraform-provider-floor")
+	flag.StringVar(&o.out, "out", "", "folder for the results (results.md), workspaces, logs and profiles (kept)")
 	flag.IntVar(&o.repeat, "repeat", 5, "plans per size and kind; the median is reported")
 	flag.Float64Var(&o.quotaRPS, "quota-rps", 20, "the emulator's quota (requests/s) for the quota-bound apply; 0 skips it")
 	flag.IntVar(&o.quotaKeys, "quota-keys", 200, "keys the quota-bound apply creates")
@@ -55,7 +56,11 @@ func main() {
 	if o.tofu == "" || o.bin == "" || o.out == "" || o.repeat < 1 {
 		fatal(fmt.Errorf("-tofu, -bin and -out are required, and -repeat must be at least 1"))
 	}
-	if err := run(ctx, o, os.Stdout); err != nil {
+	results, err := os.Create(filepath.Join(o.out, "results.md"))
+	if err != nil {
+		fatal(err)
+	}
+	if err := errors.Join(run(ctx, o, io.MultiWriter(os.Stdout, results)), results.Close()); err != nil {
 		fatal(err)
 	}
 }
@@ -118,7 +123,7 @@ func benchPlans(ctx context.Context, c *cli, o options, n int) (sizeResult, erro
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
-	emu, err := startEmulator(ctx, o.bin, dir, 0)
+	emu, err := startEmulator(0)
 	if err != nil {
 		return res, err
 	}
@@ -127,10 +132,8 @@ func benchPlans(ctx context.Context, c *cli, o options, n int) (sizeResult, erro
 	if err != nil {
 		return res, err
 	}
-	if res.accountKeys, err = emu.accountKeys(emulator.AccountAcmeCorp); err != nil {
-		return res, err
-	}
-	env := []string{"PULSE_BASE_URL=" + emu.url}
+	res.accountKeys = emu.accountKeys(emulator.AccountAcmeCorp)
+	env := []string{"PULSE_BASE_URL=" + emu.URL}
 
 	for _, k := range kinds {
 		ws := filepath.Join(dir, string(k))
@@ -155,9 +158,7 @@ func benchPlans(ctx context.Context, c *cli, o options, n int) (sizeResult, erro
 	// The first run of each warms the page cache and the CLI's plugin cache: not measured.
 	for i := range o.repeat + 1 {
 		for _, k := range kinds {
-			if err := emu.reset(); err != nil {
-				return res, err
-			}
+			emu.reset()
 			// -detailed-exitcode: 0 is an empty plan, which a steady state must give.
 			m, err := c.run(ctx, filepath.Join(dir, string(k)), "", env, "plan", "-detailed-exitcode", "-lock=false")
 			if err != nil {
@@ -173,11 +174,7 @@ func benchPlans(ctx context.Context, c *cli, o options, n int) (sizeResult, erro
 			fmt.Fprintf(os.Stderr, "bench: N=%d %s plan: wall %s, CPU %s, provider CPU %s, others' CPU %s, waited %s for quiet\n",
 				n, k, secs(m.Wall), secs(m.CPU), secs(m.ProviderCPU), secs(m.OthersCPU), secs(m.Waited))
 			if k == kindPulse {
-				s, err := emu.stats()
-				if err != nil {
-					return res, err
-				}
-				traffic[m.Wall] = s
+				traffic[m.Wall] = emu.stats()
 			}
 		}
 	}
@@ -253,7 +250,7 @@ func printPlans(w io.Writer, o options, plans []sizeResult) {
 // CPU and allocation costs, overall and of this project's own functions.
 func profilePlan(ctx context.Context, c *cli, o options, n int, w io.Writer) error {
 	dir := filepath.Join(o.out, fmt.Sprintf("plan-%d", n))
-	emu, err := startEmulator(ctx, o.bin, o.out, 0)
+	emu, err := startEmulator(0)
 	if err != nil {
 		return err
 	}
@@ -266,7 +263,7 @@ func profilePlan(ctx context.Context, c *cli, o options, n int, w io.Writer) err
 	if err := os.MkdirAll(profiles, 0o700); err != nil {
 		return err
 	}
-	m, err := c.run(ctx, filepath.Join(dir, string(kindPulse)), profiles, []string{"PULSE_BASE_URL=" + emu.url},
+	m, err := c.run(ctx, filepath.Join(dir, string(kindPulse)), profiles, []string{"PULSE_BASE_URL=" + emu.URL},
 		"plan", "-detailed-exitcode", "-lock=false")
 	if err != nil {
 		return err
@@ -328,7 +325,7 @@ func benchQuota(ctx context.Context, c *cli, o options, w io.Writer) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
-		emu, err := startEmulator(ctx, o.bin, dir, o.quotaRPS)
+		emu, err := startEmulator(o.quotaRPS)
 		if err != nil {
 			return err
 		}
@@ -352,17 +349,8 @@ resource "pulse_api_key" "k" {
 			emu.stop()
 			return err
 		}
-		m, err := c.run(ctx, dir, "", []string{"PULSE_BASE_URL=" + emu.url}, "apply", "-auto-approve")
-		if err != nil {
-			emu.stop()
-			return err
-		}
-		s, err := emu.stats()
-		if err != nil {
-			emu.stop()
-			return err
-		}
-		rejected, err := emu.rejected()
+		m, err := c.run(ctx, dir, "", []string{"PULSE_BASE_URL=" + emu.URL}, "apply", "-auto-approve")
+		s, rejected := emu.stats(), emu.rejected()
 		emu.stop()
 		if err != nil {
 			return err

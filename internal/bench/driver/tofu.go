@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/bench/benchserve"
+	"github.com/pulsecrm/terraform-provider-pulse/internal/devenv"
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
 
@@ -34,19 +35,10 @@ type cli struct {
 
 func newCLI(tofu, bin, work string) (*cli, error) {
 	rc := filepath.Join(work, "cli.tfrc")
-	config := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/pulsecrm/pulse" = %[1]q
-    "registry.terraform.io/pulsecrm/floor" = %[1]q
-  }
-  direct {}
-}
-`, bin)
-	if err := os.WriteFile(rc, []byte(config), 0o600); err != nil {
+	if err := devenv.WriteCLIConfig(rc, bin, devenv.ProviderSource, "registry.terraform.io/pulsecrm/floor"); err != nil {
 		return nil, err
 	}
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"PULSE_API_KEY="+emulator.BootstrapAPIKey, "PULSE_API_SECRET="+emulator.BootstrapAPISecret)
+	env := devenv.CLIEnv(rc, "PULSE_API_KEY="+emulator.BootstrapAPIKey, "PULSE_API_SECRET="+emulator.BootstrapAPISecret)
 	return &cli{tofu: tofu, env: env}, nil
 }
 

@@ -1,5 +1,5 @@
-// Command pulse-emulator serves the Pulse API emulator's standard world on loopback, for
-// the demo, the benchmarks and tests that drive the provider out of process.
+// Command pulse-emulator serves the Pulse API emulator on loopback, for trying the provider
+// by hand (the getting-started guide) and for tools that drive it out of process.
 //
 // It prints the environment a provider needs to talk to it, and the run's control token
 // (PULSE_EMULATOR_TOKEN, for the X-Emulator-Token header of the /_emulator/ routes); with
@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate-limit", 0, "requests per second before answering 429 (0 = unlimited)")
 	latency := fs.Duration("latency", 0, "delay added to every API request")
 	readyFile := fs.String("ready-file", "", "write the base URL to this `path` once listening")
+	world := fs.String("world", "small", "`small`: Acme Corp and Acme Labs, what the demo shows; large: the tests' world, with Globex and twelve Acme Region accounts")
 	var v emulator.Variants
 	fs.BoolVar(&v.KeyListBareArray, "key-list-bare-array", false, "GET /apikeys answers a bare array instead of the paginated wrapper")
 	fs.BoolVar(&v.KeyPermissionObjects, "key-permission-objects", false, "key permissions are objects instead of names")
@@ -74,7 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	s := emulator.NewSeeded(emulator.Options{TokenTTL: *ttl, Variants: v})
+	newWorld, ok := map[string]func(emulator.Options) *emulator.Server{"small": emulator.NewSmall, "large": emulator.NewSeeded}[*world]
+	if !ok {
+		return fmt.Errorf("-world %q: want small or large", *world)
+	}
+	s := newWorld(emulator.Options{TokenTTL: *ttl, Variants: v})
 	s.SetRateLimit(*rate)
 	s.SetLatency(*latency)
 

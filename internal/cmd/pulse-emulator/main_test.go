@@ -51,6 +51,7 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{[]string{"-key-session-refusal", "500"}, "keySessionRefusal 500 must be 0, 403 or 404"},
 		{[]string{"-key-write-empty-status", "201"}, "keyWriteEmptyStatus 201 must be 0, 200 or 204"},
 		{[]string{"-key-list-field", "a b"}, `keyListField "a b" must be a JSON field name (letters, digits, _)`},
+		{[]string{"-world", "huge"}, "huge"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -160,6 +161,23 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || len(keys) != 1 {
 		t.Errorf("the -key-list-bare-array flag was not honoured: %v %v", keys, err)
+	}
+
+	// The default world is the small one: the two accounts the demo and the guide show.
+	req, err = http.NewRequest("GET", baseURL+"/accounts", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+session.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts struct{ TotalCount int }
+	err = json.NewDecoder(resp.Body).Decode(&accounts)
+	resp.Body.Close()
+	if err != nil || accounts.TotalCount != 2 {
+		t.Errorf("the default world has %d accounts (%v), want 2", accounts.TotalCount, err)
 	}
 
 	cancel()
