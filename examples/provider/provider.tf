@@ -22,6 +22,9 @@ variable "pulse_api_key" {
   type = string
 }
 
+# sensitive hides the secret from plan output, but a saved plan (plan -out) still holds it.
+# With Terraform 1.10+ or OpenTofu 1.11+, add `ephemeral = true` to keep it out of saved
+# plans, or leave api_secret out and export PULSE_API_SECRET instead.
 variable "pulse_api_secret" {
   type      = string
   sensitive = true

@@ -83,8 +83,10 @@ output "keys" {
   }
 }
 
-# The reporting key's secret. Sensitive: the CLI shows it as (sensitive value). A secret
-# manager reads it with `tofu output -raw reporting_api_secret`, straight into its store.
+# The reporting key's secret. Sensitive: the CLI shows it as <sensitive> after apply and in
+# `tofu output`, but `tofu output reporting_api_secret` (the name without -raw) prints it in
+# clear. A secret manager reads it with `tofu output -raw reporting_api_secret`, straight into
+# its store.
 output "reporting_api_secret" {
   value     = pulse_api_key.reporting.api_secret
   sensitive = true

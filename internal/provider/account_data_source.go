@@ -66,7 +66,7 @@ func (d *accountDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 	accounts, err := client.ListAccounts(ctx, pulseapi.AccountFilter{})
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read the Pulse account", err)
+		d.data.addAPIError(&resp.Diagnostics, "Unable to read the Pulse account", err)
 		return
 	}
 

@@ -72,7 +72,7 @@ func (d *accountsDataSource) Read(ctx context.Context, req datasource.ReadReques
 		Repcode: state.Repcode.ValueString(),
 	})
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to list Pulse accounts", err)
+		d.data.addAPIError(&resp.Diagnostics, "Unable to list Pulse accounts", err)
 		return
 	}
 

@@ -164,11 +164,13 @@ func (r *apiKeyEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRe
 	}
 
 	// The same checks as the resource's plan: a wrong name fails before any key exists.
-	checkAccount(ctx, client, accountID, &resp.Diagnostics)
+	r.data.checkAccount(ctx, accountID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	checkPermissionNames(ctx, client, accountID, permissions, &resp.Diagnostics)
+	if grantable, ok := r.data.grantablePermissions(ctx, accountID, &resp.Diagnostics); ok {
+		checkPermissionNames(accountID, permissions, grantable, &resp.Diagnostics)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -182,6 +182,8 @@ resource "echo" "reader" {}
 					expiresWithin(echoed, tfjsonpath.New("data").AtMapKey("key_expires_at"), 15*time.Minute),
 					stateHoldsNone(issued),
 					emulatorCheck(func() error { return checkEphemeralKeysClosed(emu, emulator.AccountAcmeCorp, "least privilege") }),
+					// Only the bootstrap key is left on the account.
+					emulatorCheck(func() error { return checkKeyCount(emu, emulator.AccountAcmeCorp, 1)(nil) }),
 				},
 			},
 		},
@@ -337,7 +339,7 @@ provider "echo" {
 
 resource "echo" "key" {}
 `,
-				ExpectError: errorText("Managing API keys needs the writeApiKeys permission on account " + emulator.AccountAcmeCorp),
+				ExpectError: errorText("Creating or changing this key needs the writeApiKeys permission on account " + emulator.AccountAcmeCorp),
 			},
 		},
 	})

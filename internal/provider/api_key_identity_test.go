@@ -200,8 +200,9 @@ import {
 		{`{ account_id = "", id = "1" }`, `The identity's account_id is ""; it must be a Pulse account id`},
 		{`{ id = "99999999999999999999" }`, `The key id 99999999999999999999 is out of range`},
 		{`{ account_id = "` + emulator.AccountGlobex + `", id = "1" }`,
-			`Account ` + emulator.AccountGlobex + ` is not one of the accounts the provider's credentials can act on`},
-		{`{ account_id = "` + emulator.AccountAcmeCorp + `", id = "999999" }`, `Cannot import non-existent remote object`},
+			`Key 1 is not on account ` + emulator.AccountGlobex + `, which the provider's credentials cannot act on`},
+		{`{ account_id = "` + emulator.AccountAcmeCorp + `", id = "999999" }`,
+			`Key 999999 is not on account ` + emulator.AccountAcmeCorp + `, nor on any other account the provider's credentials can act on`},
 	} {
 		steps = append(steps, resource.TestStep{Config: importing(c.identity), ExpectError: errorText(c.want)})
 	}

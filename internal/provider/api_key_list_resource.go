@@ -104,7 +104,7 @@ func (r *apiKeyListResource) List(ctx context.Context, req list.ListRequest, str
 		return
 	}
 	// An account out of reach is named as such, rather than as the 403 or 404 of its listing.
-	checkAccount(ctx, client, accountID, &diags)
+	r.data.checkAccount(ctx, accountID, &diags)
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return

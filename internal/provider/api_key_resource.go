@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -97,7 +99,8 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"keepers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, replace the key, and so issue a " +
 					"new secret: the rotation trigger (for example `time_rotating.this.id`). Not sent to Pulse. " +
-					"Adopting `keepers` on an imported key does not replace it.",
+					"Adding `keepers` to a key that has none (one created without them, or imported), or removing them " +
+					"all, changes the key in place: only a change from one set of values to another replaces it.",
 				ElementType:   types.StringType,
 				Optional:      true,
 				PlanModifiers: []planmodifier.Map{keepersRequireReplace()},
@@ -154,7 +157,8 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 }
 
 // ModifyPlan fills in the provider's account and checks what only the API can tell, so that
-// a wrong permission name or a past expiry fails the plan rather than the apply.
+// a wrong permission name, a past expiry or credentials without writeApiKeys on the account
+// fail the plan rather than the apply.
 func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil || r.data.client == nil {
 		return
@@ -182,7 +186,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if plan.AccountID.IsUnknown() && creating {
 		accountID, err := r.data.client.DefaultAccountID(ctx)
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
+			r.data.addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
 			return
 		}
 		plan.AccountID = types.StringValue(accountID)
@@ -202,14 +206,20 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	accountChanged := creating || !plan.AccountID.Equal(state.AccountID)
 	if accountChanged {
-		checkAccount(ctx, r.data.client, plan.AccountID.ValueString(), &resp.Diagnostics)
+		r.data.checkAccount(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
 
-	// Permissions are checked only when they or the account are new or changed: a plan that
-	// changes nothing costs no request for them.
+	// Every create or change needs writeApiKeys on the account; asking now fails the plan
+	// rather than the apply. One request per account and run, which the names check reuses.
+	grantable, ok := r.data.grantablePermissions(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
+	if !ok {
+		return
+	}
+
+	// Names are checked only when they or the account are new or changed.
 	if plan.Permissions.IsUnknown() || (!accountChanged && plan.Permissions.Equal(state.Permissions)) {
 		return
 	}
@@ -224,7 +234,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	checkPermissionNames(ctx, r.data.client, plan.AccountID.ValueString(), names, &resp.Diagnostics)
+	checkPermissionNames(plan.AccountID.ValueString(), names, grantable, &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -330,7 +340,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 
-	// Adopting keepers (after an import) changes nothing in Pulse.
+	// Adding or removing keepers changes nothing in Pulse.
 	if !plan.Description.Equal(state.Description) || !plan.Permissions.Equal(state.Permissions) || !plan.ExpiresAt.Equal(state.ExpiresAt) {
 		input := plan.input(ctx, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
@@ -407,62 +417,147 @@ var importIDPattern = regexp.MustCompile(`^(?:([0-9]+)/)?([0-9]+)$`)
 // ImportState takes a string id (`terraform import`, an import block's id) or an identity (an
 // import block's identity, Terraform 1.12+ and OpenTofu 1.12+); Read then fills the rest.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var accountID, id string
+	ctx = r.data.logContext(ctx)
+	var (
+		accountID string
+		id        int64
+		ok        bool
+	)
 	if req.ID != "" {
-		m := importIDPattern.FindStringSubmatch(req.ID)
-		if m == nil {
+		accountID, id, ok = parseImportID(req.ID)
+		if !ok {
 			resp.Diagnostics.AddError("Invalid import ID",
 				fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
 					"Find a key's id with the pulse_api_keys data source.", req.ID))
 			return
 		}
-		accountID, id = m[1], m[2]
 	} else {
-		var identity apiKeyIdentityModel
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
-		if resp.Diagnostics.HasError() {
+		accountID, id, ok = parseImportIdentity(ctx, req.Identity, &resp.Diagnostics)
+		if !ok {
 			return
 		}
-		accountID, id = identity.AccountID.ValueString(), identity.ID.ValueString()
-		if !accountIDPattern.MatchString(id) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid import identity",
-				fmt.Sprintf("The identity's id is %q; it must be a Pulse key id, digits such as 42. Find a key's id with "+
-					"the pulse_api_keys data source or a pulse_api_key list block.", id))
-			return
-		}
-		if !identity.AccountID.IsNull() && !accountIDPattern.MatchString(accountID) {
-			resp.Diagnostics.AddAttributeError(path.Root("account_id"), "Invalid import identity",
-				fmt.Sprintf("The identity's account_id is %q; it must be a Pulse account id, digits such as "+
-					"6591739253089529, or be left out for the provider's account.", accountID))
+	}
+	named := accountID != ""
+
+	client := r.data.clientFor(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	session, err := client.Session(ctx)
+	if err != nil {
+		r.data.addAPIError(&resp.Diagnostics, "Unable to read the Pulse session", err)
+		return
+	}
+	if accountID == "" {
+		if accountID, err = client.DefaultAccountID(ctx); err != nil {
+			r.data.addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
 			return
 		}
 	}
 
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The key id %s is out of range: Pulse key ids fit in 64 bits. Find a key's id with the "+
-				"pulse_api_keys data source.", id))
+	// Looked up now, so that an id that is not there gets an answer saying where it is, rather
+	// than the CLI's "non-existent remote object". The read that follows shares this listing.
+	accounts := session.AccountIDs()
+	if slices.Contains(accounts, accountID) {
+		_, err = client.GetAPIKey(ctx, accountID, id)
+		if err != nil && !errors.Is(err, pulseapi.ErrKeyNotFound) {
+			r.data.addKeyError(ctx, &resp.Diagnostics, "import", accountID, err)
+			return
+		}
+	}
+	if !slices.Contains(accounts, accountID) || err != nil {
+		r.findKeyElsewhere(ctx, accountID, named, id, accounts, &resp.Diagnostics)
 		return
 	}
 
-	if accountID == "" {
-		client := r.data.clientFor(&resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
+	identity := apiKeyIdentityModel{AccountID: types.StringValue(accountID), ID: types.StringValue(strconv.FormatInt(id, 10))}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), identity.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), identity.AccountID)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, identity)...)
+}
+
+// parseImportID reads "<id>" or "<account_id>/<id>"; accountID is "" for the provider's account.
+func parseImportID(raw string) (accountID string, id int64, ok bool) {
+	m := importIDPattern.FindStringSubmatch(raw)
+	if m == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(m[2], 10, 64)
+	return m[1], id, err == nil
+}
+
+// parseImportIdentity reads an import block's identity (Terraform 1.12+, OpenTofu 1.12+);
+// accountID is "" for the provider's account.
+func parseImportIdentity(ctx context.Context, raw *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (accountID string, id int64, ok bool) {
+	var identity apiKeyIdentityModel
+	diags.Append(raw.Get(ctx, &identity)...)
+	if diags.HasError() {
+		return "", 0, false
+	}
+	accountID, text := identity.AccountID.ValueString(), identity.ID.ValueString()
+	if !accountIDPattern.MatchString(text) {
+		diags.AddAttributeError(path.Root("id"), "Invalid import identity",
+			fmt.Sprintf("The identity's id is %q; it must be a Pulse key id, digits such as 42. Find a key's id with "+
+				"the pulse_api_keys data source or a pulse_api_key list block.", text))
+		return "", 0, false
+	}
+	if !identity.AccountID.IsNull() && !accountIDPattern.MatchString(accountID) {
+		diags.AddAttributeError(path.Root("account_id"), "Invalid import identity",
+			fmt.Sprintf("The identity's account_id is %q; it must be a Pulse account id, digits such as "+
+				"6591739253089529, or be left out for the provider's account.", accountID))
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		diags.AddAttributeError(path.Root("id"), "Invalid import identity",
+			fmt.Sprintf("The key id %s is out of range: Pulse key ids fit in 64 bits. Find a key's id with the "+
+				"pulse_api_keys data source.", text))
+		return "", 0, false
+	}
+	return accountID, id, true
+}
+
+// findKeyElsewhere explains an import of a key that is not on accountID: it looks for the id
+// on every other account of the session, and says how to import it from the one that has it,
+// or that none does.
+func (r *apiKeyResource) findKeyElsewhere(ctx context.Context, accountID string, named bool, id int64, accounts []string, diags *diag.Diagnostics) {
+	var found []string
+	var unsearched []string
+	for _, other := range accounts {
+		if other == accountID {
+			continue
 		}
-		var err error
-		if accountID, err = client.DefaultAccountID(ctx); err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to determine the provider's Pulse account", err)
+		key, err := r.data.client.GetAPIKey(ctx, other, id)
+		switch {
+		case err == nil:
+			found = append(found, fmt.Sprintf("account %s (%q): import it as %s/%d", other, key.Description, other, id))
+		case errors.Is(err, context.Canceled):
+			r.data.addKeyError(ctx, diags, "import", other, err)
 			return
+		case !errors.Is(err, pulseapi.ErrKeyNotFound):
+			unsearched = append(unsearched, other)
 		}
 	}
 
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), accountID)...)
-	resp.Diagnostics.Append(resp.Identity.Set(ctx, apiKeyIdentityModel{
-		AccountID: types.StringValue(accountID),
-		ID:        types.StringValue(id),
-	})...)
+	where := fmt.Sprintf("account %s, the provider's account, where an id without an account is looked for", accountID)
+	switch {
+	case named && !slices.Contains(accounts, accountID):
+		where = fmt.Sprintf("account %s, which the provider's credentials cannot act on", accountID)
+	case named:
+		where = "account " + accountID
+	}
+	if len(found) > 0 {
+		diags.AddError("Pulse API key on another account",
+			fmt.Sprintf("Key %d is not on %s. It is on %s.", id, where, strings.Join(found, "; on ")))
+		return
+	}
+	detail := fmt.Sprintf("Key %d is not on %s, nor on any other account the provider's credentials can act on (%s). "+
+		"Check the id: the pulse_api_keys data source lists an account's keys.", id, where, strings.Join(accounts, ", "))
+	if len(unsearched) > 0 {
+		detail += fmt.Sprintf(" The keys of account(s) %s could not be listed (the credentials lack writeApiKeys "+
+			"there, or Pulse did not answer), so it may be on one of those.", strings.Join(unsearched, ", "))
+	}
+	diags.AddError("Pulse API key not found", detail)
 }
 
 type apiKeyModel struct {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -399,9 +400,10 @@ resource "pulse_api_key" "labs" {
 	})
 }
 
-// A caller without writeApiKeys is told which permission is missing on which account.
+// A caller without writeApiKeys is told at plan time which permission is missing on which
+// account, and nothing is sent.
 func TestAccAPIKeyResource_forbidden(t *testing.T) {
-	_, baseURL := startEmulator(t, emulator.Options{})
+	emu, baseURL := startEmulator(t, emulator.Options{})
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -413,7 +415,18 @@ resource "pulse_api_key" "test" {
   permissions = ["readData"]
 }
 `,
-				ExpectError: errorText("Managing API keys needs the writeApiKeys permission on account " + emulator.AccountAcmeCorp),
+				PlanOnly: true,
+				ExpectError: errorText("Creating or changing this key needs the writeApiKeys permission on account " +
+					emulator.AccountAcmeCorp + ", which the provider's credentials lack there"),
+			},
+			{
+				PreConfig: func() {
+					if got := emu.Count("POST /apikeys"); got != 0 {
+						t.Errorf("a plan refused for want of writeApiKeys sent %d creates", got)
+					}
+				},
+				Config:   passwordProviderConfig(baseURL, emulator.ViewerEmail, "pulse_viewer_password"),
+				PlanOnly: true,
 			},
 		},
 	})
@@ -471,6 +484,144 @@ func TestAccAPIKeyResource_importByID(t *testing.T) {
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
 				},
 			},
+		},
+	})
+}
+
+// Keepers start and stop a rotation in place and rotate only when a value changes, for keys
+// Terraform created (here) as for imported ones (TestAccAPIKeyResource_importThenEmptyPlan).
+func TestAccAPIKeyResource_keepers(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	keys := func(keepers string, extra ...string) string {
+		return providerConfig(baseURL) + fmt.Sprintf(`
+resource "pulse_api_key" "k" {
+  count       = 3
+  account_id  = %q
+  description = "key ${count.index}"
+  permissions = ["readData"]
+  %s
+}
+`, emulator.AccountAcmeLabs, keepers) + strings.Join(extra, "\n")
+	}
+	later := func(input string) string {
+		return fmt.Sprintf(`
+resource "terraform_data" "later" {
+  input = %q
+}
+`, input)
+	}
+	all := func(action plancheck.ResourceActionType) []plancheck.PlanCheck {
+		var checks []plancheck.PlanCheck
+		for i := range 3 {
+			checks = append(checks, plancheck.ExpectResourceAction(fmt.Sprintf("pulse_api_key.k[%d]", i), action))
+		}
+		return checks
+	}
+	sameKey := statecheck.CompareValue(compare.ValuesSame())
+	sameSecret := statecheck.CompareValue(compare.ValuesSame())
+	newKey := statecheck.CompareValue(compare.ValuesDiffer())
+	// The test harness's state checks cannot read for_each instances, so count stands in.
+	const a = "pulse_api_key.k[0]"
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			// Three keys, made without keepers.
+			{
+				Config: keys(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey.AddStateValue(a, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(a, tfjsonpath.New("api_secret")),
+					newKey.AddStateValue(a, tfjsonpath.New("id")),
+				},
+			},
+			// Adding keepers starts the rotation: every key is kept, with its secret.
+			{
+				Config:           keys(`keepers = { rotation = "2026-q4" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionUpdate)},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameKey.AddStateValue(a, tfjsonpath.New("id")),
+					sameSecret.AddStateValue(a, tfjsonpath.New("api_secret")),
+				},
+				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+			},
+			// Changing a value rotates: every key is replaced.
+			{
+				Config:            keys(`keepers = { rotation = "2027-q1" }`),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionDestroyBeforeCreate)},
+				ConfigStateChecks: []statecheck.StateCheck{newKey.AddStateValue(a, tfjsonpath.New("id"))},
+				Check:             checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+			},
+			// Removing them all stops rotating, in place.
+			{
+				Config:           keys(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionUpdate)},
+				Check:            checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+			},
+			// Keepers known only at apply, on keys without keepers: adopted in place.
+			{
+				Config:           keys(`keepers = { rotation = terraform_data.later.output }`, later("first")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionUpdate)},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(a, tfjsonpath.New("keepers").AtMapKey("rotation"), knownvalue.StringExact("first")),
+				},
+			},
+			// A value that will change at apply, on keys with keepers: a rotation.
+			{
+				Config:           keys(`keepers = { rotation = terraform_data.later.output }`, later("second")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionDestroyBeforeCreate)},
+				Check:            checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+			},
+		},
+	})
+}
+
+// An import id that is not on the account it names (or the provider's) says where the key is,
+// or that the credentials reach it nowhere.
+func TestAccAPIKeyResource_importFromAnotherAccount(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	const name = "pulse_api_key.test"
+	labs, _, _ := emu.AddAPIKey(emulator.AccountAcmeLabs, emulator.AdminEmail, []string{"readData"}, "made in labs")
+	emu.AddUser("owner@globex.example", "globex-owner-password", map[string]string{emulator.AccountGlobex: emulator.RoleAdmin}, emulator.AccountGlobex)
+	globex, _, _ := emu.AddAPIKey(emulator.AccountGlobex, "owner@globex.example", []string{"readData"}, "out of reach")
+	config := apiKeyConfig(baseURL, `
+  account_id  = "`+emulator.AccountAcmeLabs+`"
+  description = "made in labs"
+  permissions = ["readData"]
+`)
+	importStep := func(id, want string) resource.TestStep {
+		return resource.TestStep{Config: config, ResourceName: name, ImportState: true, ImportStateId: id, ExpectError: errorText(want)}
+	}
+	onLabs := fmt.Sprintf(`It is on account %s ("made in labs"): import it as %s/%d.`, emulator.AccountAcmeLabs, emulator.AccountAcmeLabs, labs)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkKeysDestroyed(emu, emulator.AccountAcmeLabs),
+		Steps: []resource.TestStep{
+			// The bare id, looked for on the provider's account (Acme Corp).
+			importStep(strconv.FormatInt(labs, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account, "+
+				"where an id without an account is looked for. %s", labs, emulator.AccountAcmeCorp, onLabs)),
+			// The wrong account, named.
+			importStep(fmt.Sprintf("%s/%d", emulator.AccountAcmeCorp, labs), fmt.Sprintf("Key %d is not on account %s. %s",
+				labs, emulator.AccountAcmeCorp, onLabs)),
+			// An account the credentials cannot act on.
+			importStep(fmt.Sprintf("%s/%d", emulator.AccountGlobex, labs), fmt.Sprintf("Key %d is not on account %s, which "+
+				"the provider's credentials cannot act on. %s", labs, emulator.AccountGlobex, onLabs)),
+			// A key that exists, but on an account out of reach, is nowhere the credentials reach;
+			// the accounts whose keys could not be listed are named.
+			importStep(strconv.FormatInt(globex, 10), fmt.Sprintf("Key %d is not on account %s, the provider's account, "+
+				"where an id without an account is looked for, nor on any other account the provider's credentials can act on", globex, emulator.AccountAcmeCorp)),
+			importStep(strconv.FormatInt(globex, 10), "The keys of account(s) 9100000000000001, 9100000000000002"),
+			// Imported from where it is, it plans nothing.
+			{
+				Config:             config,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      fmt.Sprintf("%s/%d", emulator.AccountAcmeLabs, labs),
+				ImportStatePersist: true,
+			},
+			{Config: config, PlanOnly: true},
 		},
 	})
 }

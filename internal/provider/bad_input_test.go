@@ -11,6 +11,10 @@ import (
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
 
+// regionAccount is one of the session's accounts on which the admin, and so the bootstrap key,
+// is a plain user: no writeApiKeys.
+const regionAccount = "9100000000000001"
+
 // badInput is one wrong input: a configuration (or environment, or import id) and the text
 // its error must carry.
 type badInput struct {
@@ -135,14 +139,20 @@ resource "pulse_api_key" "test" {
 		{name: "key account not the session's", config: withKey(keyBody + `account_id = "` + emulator.AccountGlobex + `"`),
 			want: "account_id is " + emulator.AccountGlobex + ", which is not one of the accounts the provider's credentials can act on"},
 
+		{name: "key on an account where the credentials lack writeApiKeys", config: withKey(keyBody + `account_id = "` + regionAccount + `"`),
+			want: "Creating or changing this key needs the writeApiKeys permission on account " + regionAccount + ", which the provider's credentials lack there"},
+
 		// Import ids.
 		{name: "import id not digits", importID: "abc", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import id with an empty key id", importID: emulator.AccountAcmeCorp + "/", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import id with an empty account", importID: "/42", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import id with three parts", importID: "1/2/3", want: "Expected <id> or <account_id>/<id>, both digits"},
 		{name: "import id with a space", importID: "42 ", want: "Expected <id> or <account_id>/<id>, both digits"},
-		{name: "import of a key that does not exist", importID: emulator.AccountAcmeCorp + "/999999", want: "Cannot import non-existent remote object"},
-		{name: "import id too large for a key id", importID: "99999999999999999999", want: `The key id 99999999999999999999 is out of range`},
+		{name: "import of a key that does not exist", importID: emulator.AccountAcmeCorp + "/999999",
+			want: "Key 999999 is not on account " + emulator.AccountAcmeCorp + ", nor on any other account the provider's credentials can act on"},
+		{name: "import from an account where the credentials lack writeApiKeys", importID: regionAccount + "/1",
+			want: "Managing API keys needs the writeApiKeys permission on account " + regionAccount},
+		{name: "import id out of range", importID: "99999999999999999999", want: "Expected <id> or <account_id>/<id>, both digits"},
 
 		// Data sources.
 		{name: "account data source with a malformed id", config: withData(`data "pulse_account" "bad" {
@@ -172,7 +182,8 @@ resource "pulse_api_key" "test" {
 	}
 	steps = append(steps,
 		// Not errors, but inputs a user may get wrong: a repeated permission is one element
-		// of a set, so the plan is empty; a keeper unknown until apply plans a replacement.
+		// of a set, so the plan is empty; keepers added to a key without any, even unknown
+		// until apply, are adopted in place (TestAccAPIKeyResource_keepers has the rest).
 		resource.TestStep{
 			PreConfig: func() { setPulseEnv(t, nil) },
 			Config: withKey(`description = "managed"
@@ -209,7 +220,7 @@ resource "terraform_data" "later" {}
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pulse_api_key.test", plancheck.ResourceActionReplace)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("pulse_api_key.test", plancheck.ResourceActionUpdate)},
 			},
 		},
 		// The state is as it was: the original configuration plans nothing, and nothing but

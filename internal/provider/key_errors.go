@@ -39,7 +39,7 @@ func (d *providerData) addKeyError(ctx context.Context, diags *diag.Diagnostics,
 			"which the provider's credentials lack there: ask an administrator of that account to grant it, or use "+
 			"credentials that have it.", err, accountID))
 	default:
-		addAPIError(diags, summary, err)
+		d.addAPIError(diags, summary, err)
 	}
 }
 

@@ -90,7 +90,7 @@ func (d *permissionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if err != nil {
 		summary := "Unable to list the permissions of Pulse account " + accountID
 		if !d.data.addReachError(ctx, &resp.Diagnostics, summary, accountID, err) {
-			addAPIError(&resp.Diagnostics, summary, err)
+			d.data.addAPIError(&resp.Diagnostics, summary, err)
 		}
 		return
 	}

@@ -168,6 +168,10 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
+	// Here rather than in ValidateConfig, which the CLI also calls for validate, so that the
+	// warning comes once per run.
+	resp.Diagnostics.Append(settings.shadowedWarnings()...)
+
 	secrets := pulseapi.NewSecrets(settings.apiSecret.value, settings.password.value)
 	logger := newLogger(secrets)
 	ctx = logger.mask(ctx)
@@ -186,7 +190,8 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		"account_id":  settings.accountID.value,
 	})
 
-	data := &providerData{client: client, logger: logger, config: clientConfig}
+	_, from := settings.baseURLAndSource()
+	data := &providerData{client: client, logger: logger, baseURLFrom: from, config: clientConfig}
 	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ListResourceData = data, data, data, data
 }
 

@@ -31,6 +31,9 @@ type setting struct {
 	env     string
 	fromEnv bool
 	unknown bool
+	// envValue is the PULSE_* variable's value, also when the provider block's value wins
+	// over it: a shadowed variable is worth a warning where it changes the server.
+	envValue string
 }
 
 func (s setting) set() bool { return s.value != "" }
@@ -70,7 +73,7 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	s := settings{maxRetries: -1}
 
 	pick := func(v types.String, attr, env string) setting {
-		st := setting{attr: attr, env: env}
+		st := setting{attr: attr, env: env, envValue: getenv(env)}
 		switch {
 		case v.IsUnknown():
 			st.unknown = true
@@ -82,7 +85,7 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 			}
 			st.value = v.ValueString()
 		default:
-			st.value = getenv(env)
+			st.value = st.envValue
 			st.fromEnv = st.value != ""
 		}
 		return st
@@ -246,15 +249,60 @@ func (s settings) environmentOverridden() bool {
 // PULSE_* variables here too: a stray PULSE_BASE_URL in a shell must not redirect a
 // configuration that names its environment.
 func (s settings) resolvedBaseURL() string {
+	url, _ := s.baseURLAndSource()
+	return url
+}
+
+// baseURLAndSource is resolvedBaseURL and where it came from, in the words of a user looking
+// for it in their files or their shell.
+func (s settings) baseURLAndSource() (string, string) {
 	for _, fromEnv := range []bool{false, true} {
 		if s.baseURL.set() && s.baseURL.fromEnv == fromEnv {
-			return strings.TrimRight(s.baseURL.value, "/")
+			return strings.TrimRight(s.baseURL.value, "/"), "from " + s.baseURL.where()
 		}
 		if s.environment.set() && s.environment.fromEnv == fromEnv {
-			return environments[s.environment.value]
+			return environments[s.environment.value], fmt.Sprintf("the %s environment, from %s",
+				s.environment.value, s.environment.where())
 		}
 	}
-	return environments["production"]
+	return environments["production"], "the default, production: neither base_url nor environment is set in " +
+		"the provider block or in PULSE_BASE_URL or PULSE_ENVIRONMENT"
+}
+
+// shadowedWarnings are the PULSE_BASE_URL and PULSE_ENVIRONMENT variables that the provider
+// block overrides, where they name another server than the one used: someone set them
+// expecting them to count. One set but overridden by the other variable is documented and
+// not warned about.
+func (s settings) shadowedWarnings() diag.Diagnostics {
+	var diags diag.Diagnostics
+	var winner setting
+	switch {
+	case s.baseURL.set() && !s.baseURL.fromEnv:
+		winner = s.baseURL
+	case s.environment.set() && !s.environment.fromEnv:
+		winner = s.environment
+	default:
+		return diags
+	}
+	used, from := s.baseURLAndSource()
+	for _, shadowed := range []setting{s.baseURL, s.environment} {
+		env := shadowed.envValue
+		if env == "" {
+			continue
+		}
+		envURL, known := strings.TrimRight(env, "/"), true
+		if shadowed.attr == "environment" {
+			envURL, known = environments[env]
+		}
+		if known && envURL == used {
+			continue
+		}
+		diags.AddWarning(shadowed.env+" is ignored",
+			fmt.Sprintf("%s=%q is set in the environment, but %s in the provider block wins over it: requests go to "+
+				"%s (%s). Unset %s, or remove %s from the provider block to use it.",
+				shadowed.env, pulseapi.SafeURL(env), winner.attr, pulseapi.SafeURL(used), from, shadowed.env, winner.attr))
+	}
+	return diags
 }
 
 func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.Config {

@@ -302,3 +302,114 @@ func TestPlainHTTPAllowedOnlyLocallyOrByOptIn(t *testing.T) {
 		})
 	}
 }
+
+// Issue 15, item 5: a PULSE_BASE_URL or PULSE_ENVIRONMENT that the provider block overrides
+// is named in a warning, with the URL actually used and why; a variable that names the same
+// server, or that only another variable overrides (as documented), is not.
+func TestShadowedURLVariablesAreWarnedAbout(t *testing.T) {
+	block := func(baseURL, environment string) providerModel {
+		return config(func(m *providerModel) {
+			withKey(m)
+			if baseURL != "" {
+				m.BaseURL = types.StringValue(baseURL)
+			}
+			if environment != "" {
+				m.Environment = types.StringValue(environment)
+			}
+		})
+	}
+	for name, tc := range map[string]struct {
+		model providerModel
+		env   map[string]string
+		want  []string // one text per warning
+	}{
+		"base_url over PULSE_BASE_URL": {
+			model: block("http://127.0.0.1:8787", ""),
+			env:   map[string]string{"PULSE_BASE_URL": "https://api.dev.pulsecrm.com"},
+			want: []string{`PULSE_BASE_URL="https://api.dev.pulsecrm.com" is set in the environment, but base_url in the ` +
+				`provider block wins over it: requests go to http://127.0.0.1:8787 (from base_url in the provider block). ` +
+				`Unset PULSE_BASE_URL, or remove base_url from the provider block to use it.`},
+		},
+		"base_url over PULSE_ENVIRONMENT": {
+			model: block("http://127.0.0.1:8787", ""),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "development"},
+			want:  []string{`PULSE_ENVIRONMENT="development" is set in the environment, but base_url in the provider block wins`},
+		},
+		"environment over PULSE_BASE_URL": {
+			model: block("", "production"),
+			env:   map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"},
+			want: []string{`PULSE_BASE_URL="http://127.0.0.1:8787" is set in the environment, but environment in the ` +
+				`provider block wins over it: requests go to https://api.pulsecrm.com (the production environment, ` +
+				`from environment in the provider block)`},
+		},
+		"environment over PULSE_ENVIRONMENT": {
+			model: block("", "development"),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "production"},
+			want:  []string{`PULSE_ENVIRONMENT="production" is set in the environment, but environment in the provider block wins`},
+		},
+		"both variables overridden": {
+			model: block("http://127.0.0.1:8787", ""),
+			env:   map[string]string{"PULSE_ENVIRONMENT": "development", "PULSE_BASE_URL": "https://proxy.example.com"},
+			want:  []string{"PULSE_BASE_URL=", "PULSE_ENVIRONMENT="},
+		},
+		"a shadowed URL with credentials is not echoed whole": {
+			model: block("http://127.0.0.1:8787", ""),
+			env:   map[string]string{"PULSE_BASE_URL": "https://user:pa55word@proxy.example.com"},
+			want:  []string{"PULSE_BASE_URL="},
+		},
+		"the same server":                {model: block("https://api.dev.pulsecrm.com/", ""), env: map[string]string{"PULSE_ENVIRONMENT": "development"}},
+		"the same environment":           {model: block("", "development"), env: map[string]string{"PULSE_ENVIRONMENT": "development"}},
+		"only variables":                 {model: block("", ""), env: map[string]string{"PULSE_ENVIRONMENT": "development", "PULSE_BASE_URL": "http://127.0.0.1:8787"}},
+		"no variables":                   {model: block("http://127.0.0.1:8787", "development")},
+		"base_url and environment alike": {model: block("http://127.0.0.1:8787", "production")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+			if diags.HasError() {
+				t.Fatalf("unexpected errors: %v", diags)
+			}
+			warnings := s.shadowedWarnings()
+			if len(warnings) != len(tc.want) {
+				t.Fatalf("%d warnings, want %d: %v", len(warnings), len(tc.want), warnings)
+			}
+			for i, want := range tc.want {
+				if !strings.Contains(warnings[i].Detail(), want) {
+					t.Errorf("warning %d:\n%s\nwant it to contain:\n%s", i, warnings[i].Detail(), want)
+				}
+				if strings.Contains(warnings[i].Detail(), "pa55word") {
+					t.Errorf("warning %d echoes a password in a URL: %s", i, warnings[i].Detail())
+				}
+			}
+		})
+	}
+}
+
+// Issue 15, item 5: the error of an API that does not answer says where its URL came from.
+func TestBaseURLSource(t *testing.T) {
+	for want, tc := range map[string]struct {
+		model providerModel
+		env   map[string]string
+	}{
+		"from base_url in the provider block": {model: config(func(m *providerModel) {
+			withKey(m)
+			m.BaseURL = types.StringValue("http://127.0.0.1:8787")
+		})},
+		"from PULSE_BASE_URL in the environment": {model: config(withKey), env: map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}},
+		"the development environment, from PULSE_ENVIRONMENT in the environment": {
+			model: config(withKey), env: map[string]string{"PULSE_ENVIRONMENT": "development"},
+		},
+		"the production environment, from environment in the provider block": {model: config(func(m *providerModel) {
+			withKey(m)
+			m.Environment = types.StringValue("production")
+		}), env: map[string]string{"PULSE_BASE_URL": "http://127.0.0.1:8787"}},
+		"the default, production: neither base_url nor environment is set": {model: config(withKey)},
+	} {
+		s, diags := resolveSettings(tc.model, func(k string) string { return tc.env[k] })
+		if diags.HasError() {
+			t.Fatalf("%s: unexpected errors: %v", want, diags)
+		}
+		if _, got := s.baseURLAndSource(); !strings.HasPrefix(got, want) {
+			t.Errorf("source = %q, want it to start %q", got, want)
+		}
+	}
+}

@@ -114,12 +114,12 @@ func (d *sessionDataSource) Read(ctx context.Context, _ datasource.ReadRequest, 
 
 	session, err := client.Session(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read the Pulse session", err)
+		d.data.addAPIError(&resp.Diagnostics, "Unable to read the Pulse session", err)
 		return
 	}
 	accountID, err := client.DefaultAccountID(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to read the Pulse session", err)
+		d.data.addAPIError(&resp.Diagnostics, "Unable to read the Pulse session", err)
 		return
 	}
 

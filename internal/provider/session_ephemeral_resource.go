@@ -106,12 +106,12 @@ func (r *sessionEphemeralResource) Open(ctx context.Context, _ ephemeral.OpenReq
 
 	session, err := login.Session(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
+		r.data.addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
 		return
 	}
 	accountID, err := login.DefaultAccountID(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
+		r.data.addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
 		return
 	}
 	token := capture.token()

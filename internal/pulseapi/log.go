@@ -42,7 +42,13 @@ func (l leveled) Debug(msg string, kv ...any) { l.emit(levelTrace, msg, kv) }
 func (l leveled) emit(lv level, msg string, kv []any) {
 	redact := l.cl.c.secrets.Redact
 	fields := l.cl.fields()
+	// Attempts count from 1 in every line, as in the client's own. retryablehttp logs
+	// "performing request" before its RequestLogHook has counted the first attempt: that line
+	// is about the attempt to come.
 	fields["attempt"] = l.cl.attempt
+	if msg == "performing request" {
+		fields["attempt"] = l.cl.sent + 1
+	}
 	if !l.cl.start.IsZero() {
 		fields["duration_ms"] = time.Since(l.cl.start).Milliseconds()
 	}

@@ -65,6 +65,16 @@ func clisFor(path string) []string {
 	}
 }
 
+// appliersFor lists the CLIs an example is applied under: those it validates under, but
+// OpenTofu alone for state encryption (.tofu files), whose encrypted state Terraform cannot
+// read.
+func appliersFor(dir string, names []string) []string {
+	if tofuOnly, _ := filepath.Glob(filepath.Join(dir, "*.tofu")); len(tofuOnly) > 0 {
+		return []string{tofu}
+	}
+	return names
+}
+
 // fixtures adds the keys an adoption example expects to find, made outside Terraform as
 // another administrator would.
 func fixtures(emu *emulator.Server, dir string) {
@@ -127,7 +137,9 @@ func run(ctx context.Context, clis map[string]string, stdout io.Writer) (err err
 	env := devenv.CLIEnv(cliConfig,
 		"PULSE_BASE_URL="+emu.URL,
 		"PULSE_API_KEY="+emulator.BootstrapAPIKey, "PULSE_API_SECRET="+emulator.BootstrapAPISecret,
-		"TF_VAR_pulse_api_key="+emulator.BootstrapAPIKey, "TF_VAR_pulse_api_secret="+emulator.BootstrapAPISecret)
+		"TF_VAR_pulse_api_key="+emulator.BootstrapAPIKey, "TF_VAR_pulse_api_secret="+emulator.BootstrapAPISecret,
+		// The OpenTofu encryption example's passphrase: a test value, as a pipeline would pass its own.
+		"TF_VAR_state_passphrase=examples-check-passphrase-0123456789")
 	cli := func(dir, name string, args ...string) (string, error) {
 		cmd := devenv.Command(ctx, clis[name], args...)
 		cmd.Dir, cmd.Env = dir, env
@@ -172,7 +184,8 @@ func run(ctx context.Context, clis map[string]string, stdout io.Writer) (err err
 		}
 
 		what := "apply and destroy"
-		for _, name := range names {
+		appliers := appliersFor(dir, names)
+		for _, name := range appliers {
 			fixtures(emu.Server, dir)
 			switch {
 			case strings.HasPrefix(filepath.ToSlash(dir), "examples/list-resources/"):
@@ -201,9 +214,50 @@ func run(ctx context.Context, clis map[string]string, stdout io.Writer) (err err
 				return err
 			}
 		}
-		fmt.Fprintf(stdout, "ok   %s (fmt, validate, %s under %s)\n", example(dir), what, listNames(names))
+		fmt.Fprintf(stdout, "ok   %s (fmt, validate under %s, %s under %s)\n", example(dir), listNames(names), what, listNames(appliers))
 	}
 	fmt.Fprintf(stdout, "examples: %d passed, 0 failed\n", len(dirs))
+
+	snippets, skipped, err := docSnippets("templates")
+	if err != nil {
+		return err
+	}
+	for i, sn := range snippets {
+		dir := filepath.Join(work, "snippets", fmt.Sprint(i+1))
+		declared, err := stubs(sn.hcl)
+		if err == nil {
+			err = writeFiles(dir, map[string]string{"snippet.tf": sn.hcl, "_stubs.tf": declared})
+		}
+		if err == nil {
+			_, err = cli(dir, tofu, "fmt", "-check", "-diff", "snippet.tf")
+		}
+		for _, name := range snippetCLIs(sn.hcl) {
+			if err == nil {
+				_, err = cli(dir, name, "validate", "-no-color")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("the snippet %s: %w", sn.name, err)
+		}
+	}
+	if len(skipped) == 0 {
+		skipped = []string{"none"}
+	}
+	fmt.Fprintf(stdout, "docs: %d snippets passed fmt and validate; not checked (other providers): %s\n",
+		len(snippets), strings.Join(skipped, " "))
+	return nil
+}
+
+// writeFiles writes each named file into dir, which it makes.
+func writeFiles(dir string, files map[string]string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -282,8 +336,10 @@ func exampleDirs(root string) ([]string, error) {
 	return dirs, err
 }
 
+// isConfig reports a configuration file: .tf, .tfquery.hcl (Terraform 1.14+), and .tofu, which
+// only OpenTofu reads (state encryption).
 func isConfig(name string) bool {
-	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tfquery.hcl")
+	return strings.HasSuffix(name, ".tf") || strings.HasSuffix(name, ".tfquery.hcl") || strings.HasSuffix(name, ".tofu")
 }
 
 // copyExample copies the configuration files of an example into dst, but its import-by-*.tf
