@@ -40,11 +40,12 @@ func checkKeysDestroyed(emu *emulator.Server, accounts ...string) resource.TestC
 	}
 }
 
-// checkKeyCount asks the emulator how many keys account holds.
-func checkKeyCount(emu *emulator.Server, account string, want int) resource.TestCheckFunc {
+// checkLabsKeyCount asks the emulator how many keys Acme Labs, the tests' account for keys,
+// holds.
+func checkLabsKeyCount(emu *emulator.Server, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if n := len(emu.APIKeys(account)); n != want {
-			return fmt.Errorf("account %s has %d keys, want %d", account, n, want)
+		if n := len(emu.APIKeys(emulator.AccountAcmeLabs)); n != want {
+			return fmt.Errorf("account %s has %d keys, want %d", emulator.AccountAcmeLabs, n, want)
 		}
 		return nil
 	}
@@ -218,7 +219,7 @@ func TestAccAPIKeyResource_replace(t *testing.T) {
 					differentID.AddStateValue(name, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
 				},
-				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 1),
+				Check: checkLabsKeyCount(emu, 1),
 			},
 		},
 	})
@@ -394,7 +395,7 @@ resource "pulse_api_key" "labs" {
 					statecheck.ExpectKnownValue("pulse_api_key.corp", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeCorp)),
 					statecheck.ExpectKnownValue("pulse_api_key.labs", tfjsonpath.New("account_id"), knownvalue.StringExact(emulator.AccountAcmeLabs)),
 				},
-				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 1),
+				Check: checkLabsKeyCount(emu, 1),
 			},
 		},
 	})
@@ -544,20 +545,20 @@ resource "terraform_data" "later" {
 					sameKey.AddStateValue(a, tfjsonpath.New("id")),
 					sameSecret.AddStateValue(a, tfjsonpath.New("api_secret")),
 				},
-				Check: checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+				Check: checkLabsKeyCount(emu, 3),
 			},
 			// Changing a value rotates: every key is replaced.
 			{
 				Config:            keys(`keepers = { rotation = "2027-q1" }`),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionDestroyBeforeCreate)},
 				ConfigStateChecks: []statecheck.StateCheck{newKey.AddStateValue(a, tfjsonpath.New("id"))},
-				Check:             checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+				Check:             checkLabsKeyCount(emu, 3),
 			},
 			// Removing them all stops rotating, in place.
 			{
 				Config:           keys(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionUpdate)},
-				Check:            checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+				Check:            checkLabsKeyCount(emu, 3),
 			},
 			// Keepers known only at apply, on keys without keepers: adopted in place.
 			{
@@ -571,7 +572,7 @@ resource "terraform_data" "later" {
 			{
 				Config:           keys(`keepers = { rotation = terraform_data.later.output }`, later("second")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: all(plancheck.ResourceActionDestroyBeforeCreate)},
-				Check:            checkKeyCount(emu, emulator.AccountAcmeLabs, 3),
+				Check:            checkLabsKeyCount(emu, 3),
 			},
 		},
 	})
