@@ -74,12 +74,8 @@ func newAPIKeyDataModel(k pulseapi.APIKey, now time.Time) apiKeyDataModel {
 		CreatedAt:        timeValue(k.CreatedAt),
 	}
 	if k.ExpiresAt != nil {
-		m.ExpiresAt = timeValue(*k.ExpiresAt)
+		m.ExpiresAt = expiryValue(*k.ExpiresAt)
 	}
 	return m
 }
 
-// keyExpired reports whether Pulse refuses k at now because its expiry has passed.
-func keyExpired(k pulseapi.APIKey, now time.Time) bool {
-	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
-}

@@ -266,12 +266,14 @@ func (r *apiKeyResource) rotate(ctx context.Context, client *pulseapi.Client, pl
 		next.Previous = previousValue(&predecessor)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, retirePendingKey, []byte(`true`))...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, next.identity())...)
 		r.addRetireError(ctx, &resp.Diagnostics, accountID, next, predecessor, err)
 		return
 	}
 	next.Previous = previousValue(retired)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, retirePendingKey, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, next.identity())...)
 }
 
 // settlePrevious does what the plan decided for the predecessor of a key that is not

@@ -432,3 +432,33 @@ func TestAccAPIKeyRotation_failureHalfway(t *testing.T) {
 		},
 	})
 }
+
+// A rotation changes the key's id, and so its identity: the plan keeps the prior identity
+// and the apply returns the successor's, which the resource allows (MutableIdentity).
+func TestAccAPIKeyRotation_identity(t *testing.T) {
+	clock := &testClock{}
+	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
+	const name = "pulse_api_key.test"
+	config := rotatingConfig(baseURL, "identity", "24h", "1h")
+	differentID := statecheck.CompareValue(compare.ValuesDiffer())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
+		TerraformVersionChecks:   resourceIdentity.gate(),
+		CheckDestroy:             checkKeysNamed(emu, "identity", 0),
+		Steps: []resource.TestStep{
+			{
+				Config:            config,
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeCorp), differentID.AddStateValue(name, tfjsonpath.New("id"))),
+			},
+			{
+				PreConfig: func() { clock.advance(24*time.Hour + time.Minute) },
+				Config:    config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: append(identityOf(name, emulator.AccountAcmeCorp), differentID.AddStateValue(name, tfjsonpath.New("id"))),
+			},
+		},
+	})
+}
