@@ -163,6 +163,8 @@ func (r *apiKeyListResource) result(ctx context.Context, req list.ListRequest, a
 		AccountID: types.StringValue(accountID),
 		Keepers:   types.MapNull(types.StringType),
 		APISecret: types.StringNull(),
+		Rotation:  types.ObjectNull(rotationAttrTypes),
+		Previous:  types.ObjectNull(previousAttrTypes),
 	}
 	result.Diagnostics.Append(model.fill(ctx, &key)...)
 	result.Diagnostics.Append(result.Identity.Set(ctx, model.identity())...)

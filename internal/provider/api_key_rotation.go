@@ -90,6 +90,11 @@ type previousKeyModel struct {
 	ExpiresAt types.String `tfsdk:"expires_at"`
 }
 
+var rotationAttrTypes = map[string]attr.Type{
+	"every":   types.StringType,
+	"overlap": types.StringType,
+}
+
 var previousAttrTypes = map[string]attr.Type{
 	"id":         types.StringType,
 	"api_key":    types.StringType,
