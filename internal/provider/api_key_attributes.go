@@ -78,4 +78,3 @@ func newAPIKeyDataModel(k pulseapi.APIKey, now time.Time) apiKeyDataModel {
 	}
 	return m
 }
-

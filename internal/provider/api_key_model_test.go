@@ -16,9 +16,11 @@ func TestAPIKeyModelEqualComparesEveryField(t *testing.T) {
 		reflect.TypeOf(types.String{}): reflect.ValueOf(x),
 		reflect.TypeOf(types.Set{}):    reflect.ValueOf(types.SetValueMust(types.StringType, []attr.Value{x})),
 		reflect.TypeOf(types.Map{}):    reflect.ValueOf(types.MapValueMust(types.StringType, map[string]attr.Value{"k": x})),
+		reflect.TypeOf(types.Object{}): reflect.ValueOf(previousValue(&previousKeyModel{ID: x, APIKey: x, ExpiresAt: x})),
 	}
 	// Nulls of the schema's types, as a state holds them.
-	base := apiKeyModel{Permissions: types.SetNull(types.StringType), Keepers: types.MapNull(types.StringType)}
+	base := apiKeyModel{Permissions: types.SetNull(types.StringType), Keepers: types.MapNull(types.StringType),
+		Rotation: types.ObjectNull(rotationAttrTypes), Previous: types.ObjectNull(previousAttrTypes)}
 	if !base.equal(base) {
 		t.Fatal("a model differs from itself")
 	}

@@ -57,16 +57,16 @@ type keyCredentials struct {
 	id, apiKey, secret string
 }
 
-// capture copies the key's credentials out of the state.
-func (k *keyCredentials) capture(name string) resource.TestCheckFunc {
+// capture copies the credentials of pulse_api_key.test out of the state.
+func (k *keyCredentials) capture() resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[name]
+		rs, ok := s.RootModule().Resources["pulse_api_key.test"]
 		if !ok {
-			return fmt.Errorf("%s not in state", name)
+			return fmt.Errorf("pulse_api_key.test not in state")
 		}
 		k.id, k.apiKey, k.secret = rs.Primary.ID, rs.Primary.Attributes["api_key"], rs.Primary.Attributes["api_secret"]
 		if k.secret == "" {
-			return fmt.Errorf("%s has no api_secret in state", name)
+			return fmt.Errorf("pulse_api_key.test has no api_secret in state")
 		}
 		return nil
 	}
@@ -188,7 +188,7 @@ func TestAccAPIKeyRotation(t *testing.T) {
 					differentID.AddStateValue(name, tfjsonpath.New("id")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					first.capture(name),
+					first.capture(),
 					checkBackstop(emu, &first, 25*time.Hour),
 				),
 			},
@@ -219,7 +219,7 @@ func TestAccAPIKeyRotation(t *testing.T) {
 						"terraform_data.secret_version", tfjsonpath.New("output"), compare.ValuesSame()),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					second.capture(name),
+					second.capture(),
 					resource.TestCheckResourceAttrPtr(name, "previous.id", &first.id),
 					resource.TestCheckResourceAttrPtr(name, "previous.api_key", &first.apiKey),
 					checkWrites(emu, write("POST", nil), write("PATCH", &first)),
@@ -264,7 +264,6 @@ func TestAccAPIKeyRotation(t *testing.T) {
 func TestAccAPIKeyRotation_overlapEnds(t *testing.T) {
 	clock := &testClock{}
 	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
-	const name = "pulse_api_key.test"
 	config := rotatingConfig(baseURL, "overlap ends", "24h", "1h")
 	var first keyCredentials
 
@@ -272,7 +271,7 @@ func TestAccAPIKeyRotation_overlapEnds(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
 		CheckDestroy:             checkKeysNamed(emu, "overlap ends", 0),
 		Steps: []resource.TestStep{
-			{Config: config, Check: first.capture(name)},
+			{Config: config, Check: first.capture()},
 			// Late: 10 minutes before the backstop (every + overlap) would end the key.
 			{
 				PreConfig: func() { clock.advance(24*time.Hour + 50*time.Minute) },
@@ -345,7 +344,7 @@ func TestAccAPIKeyRotation_noOverlap(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
 		CheckDestroy:             checkKeysNamed(emu, "no overlap", 0),
 		Steps: []resource.TestStep{
-			{Config: config, Check: first.capture(name)},
+			{Config: config, Check: first.capture()},
 			{
 				PreConfig: func() {
 					clock.advance(time.Minute)
@@ -356,7 +355,7 @@ func TestAccAPIKeyRotation_noOverlap(t *testing.T) {
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("previous"), knownvalue.Null()),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					second.capture(name),
+					second.capture(),
 					checkWrites(emu, write("POST", nil), write("DELETE", &first)),
 					first.checkLogin(baseURL, "previous", http.StatusUnauthorized),
 					second.checkLogin(baseURL, "new", http.StatusOK),
@@ -383,7 +382,7 @@ func TestAccAPIKeyRotation_failureHalfway(t *testing.T) {
 		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
 		CheckDestroy:             checkKeysNamed(emu, description, 0),
 		Steps: []resource.TestStep{
-			{Config: config, Check: first.capture(name)},
+			{Config: config, Check: first.capture()},
 			// The successor's create fails: the key in state is still the first.
 			{
 				PreConfig: func() {
@@ -420,7 +419,7 @@ func TestAccAPIKeyRotation_failureHalfway(t *testing.T) {
 					},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					second.capture(name),
+					second.capture(),
 					resource.TestCheckResourceAttrPtr(name, "previous.id", &first.id),
 					checkWrites(emu, write("PATCH", &first)),
 					checkBackstop(emu, &first, time.Hour),

@@ -118,12 +118,16 @@ func (r *apiKeyResource) Delete(context.Context, resource.DeleteRequest, *resour
 func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 // fillUnknown replaces every unknown top-level string attribute of a planned object with
-// value(name). Working on the raw value rather than a model struct means a new attribute in
-// pulse_api_key needs no change here, unless it is a computed non-string, which is refused.
+// value(name), and every unknown top-level object with null. Working on the raw value rather than a model struct means a new attribute in
+// pulse_api_key needs no change here, unless it is a computed non-string other than an object, which is refused.
 func fillUnknown(plan tftypes.Value, value func(name string) tftypes.Value) (tftypes.Value, error) {
 	return tftypes.Transform(plan, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 		if v.IsKnown() {
 			return v, nil
+		}
+		// A computed object (previous) is null, as pulse_api_key plans it for a new key.
+		if steps := p.Steps(); len(steps) == 1 && v.Type().Is(tftypes.Object{}) {
+			return tftypes.NewValue(v.Type(), nil), nil
 		}
 		if steps := p.Steps(); len(steps) == 1 && v.Type().Is(tftypes.String) {
 			if name, ok := steps[0].(tftypes.AttributeName); ok {
