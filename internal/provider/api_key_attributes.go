@@ -66,7 +66,7 @@ func newAPIKeyDataModel(k pulseapi.APIKey) apiKeyDataModel {
 		CreatedAt:        timeValue(k.CreatedAt),
 	}
 	if k.ExpiresAt != nil {
-		m.ExpiresAt = timeValue(*k.ExpiresAt)
+		m.ExpiresAt = expiryValue(*k.ExpiresAt)
 	}
 	return m
 }

@@ -16,14 +16,15 @@ import (
 	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
 
-// The plan-time checks of pulse_api_key that ask the API, and its keepers plan modifier.
+// The plan-time checks that ask the API, shared by the pulse_api_key resource, ephemeral
+// resource and list resource, and the resource's keepers plan modifier.
 
 // checkAccount refuses at plan time an account the credentials cannot act on, which Pulse
 // would otherwise refuse half-way through an apply. The session is already at hand.
-func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, diags *diag.Diagnostics) {
-	session, err := r.data.client.Session(ctx)
+func (d *providerData) checkAccount(ctx context.Context, accountID string, diags *diag.Diagnostics) {
+	session, err := d.client.Session(ctx)
 	if err != nil {
-		r.data.addAPIError(diags, "Unable to read the Pulse session", err)
+		d.addAPIError(diags, "Unable to read the Pulse session", err)
 		return
 	}
 	ids := session.AccountIDs()
@@ -32,7 +33,7 @@ func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, dia
 	}
 	detail := fmt.Sprintf("account_id is %s, which is not one of the accounts the provider's credentials can act on (%s). "+
 		"Use one of those, or credentials that belong to account %s.", accountID, strings.Join(ids, ", "), accountID)
-	if r.data.client.AuthMethod() == "api_key" {
+	if d.client.AuthMethod() == "api_key" {
 		detail += " " + keyScopeAdvice(accountID)
 	}
 	diags.AddAttributeError(path.Root("account_id"), "Account not available", detail)
@@ -43,8 +44,8 @@ func (r *apiKeyResource) checkAccount(ctx context.Context, accountID string, dia
 // holding writeApiKeys on it. A refusal fails the plan, as the apply would fail on it; only
 // when Pulse gives no answer at all does the plan go on, with a warning. ok is false when
 // there is no list to check names against.
-func (r *apiKeyResource) grantablePermissions(ctx context.Context, accountID string, diags *diag.Diagnostics) (grantable []pulseapi.Permission, ok bool) {
-	grantable, err := r.data.client.ListPermissions(ctx, accountID)
+func (d *providerData) grantablePermissions(ctx context.Context, accountID string, diags *diag.Diagnostics) (grantable []pulseapi.Permission, ok bool) {
+	grantable, err := d.client.ListPermissions(ctx, accountID)
 	switch {
 	case err == nil:
 		return grantable, true
@@ -60,7 +61,7 @@ func (r *apiKeyResource) grantablePermissions(ctx context.Context, accountID str
 				"names in permissions nor the provider's right to write keys there (writeApiKeys) was checked at "+
 				"plan time; Pulse checks both when the key is written.", accountID, err))
 	default:
-		r.data.addAPIError(diags, "Unable to list the permissions of Pulse account "+accountID, err)
+		d.addAPIError(diags, "Unable to list the permissions of Pulse account "+accountID, err)
 	}
 	return nil, false
 }
@@ -72,6 +73,7 @@ func noAnswer(err error) bool {
 	return unreachable(err) || (errors.As(err, &apiErr) && (apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests))
 }
 
+// checkPermissionNames refuses, with a did-you-mean, a permission name the account cannot grant.
 func checkPermissionNames(accountID string, names []string, grantable []pulseapi.Permission, diags *diag.Diagnostics) {
 	known := make([]string, 0, len(grantable))
 	for _, p := range grantable {

@@ -10,15 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -34,6 +34,7 @@ var (
 	_ resource.ResourceWithConfigure   = &apiKeyResource{}
 	_ resource.ResourceWithModifyPlan  = &apiKeyResource{}
 	_ resource.ResourceWithImportState = &apiKeyResource{}
+	_ resource.ResourceWithIdentity    = &apiKeyResource{}
 )
 
 type apiKeyResource struct {
@@ -87,12 +88,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"Updated in place.",
 				ElementType: types.StringType,
 				Required:    true,
-				Validators: []validator.Set{
-					notEmptySetValidator{hint: `grant at least one permission, such as permissions = ["readData"]; ` +
-						`the pulse_permissions data source lists those an account can grant`},
-					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^\S+$`),
-						"must be a permission name, such as readApplications, without spaces")),
-				},
+				Validators:  permissionSetValidators(),
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops working, in RFC 3339 (`2027-01-31T00:00:00Z`). Must be in the " +
@@ -134,6 +130,23 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"updated_at": schema.StringAttribute{
 				MarkdownDescription: "When the key was last changed (RFC 3339).",
 				Computed:            true,
+			},
+		},
+	}
+}
+
+// IdentitySchema names a key the way Terraform 1.12+ and OpenTofu 1.12+ import and list it:
+// Pulse ids are unique only within an account, so the account is part of the identity.
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"account_id": identityschema.StringAttribute{
+				Description:       "The account the key lives on (digits). When importing, defaults to the provider's account.",
+				OptionalForImport: true,
+			},
+			"id": identityschema.StringAttribute{
+				Description:       "The key's id in Pulse (digits).",
+				RequiredForImport: true,
 			},
 		},
 	}
@@ -193,7 +206,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	accountChanged := creating || !plan.AccountID.Equal(state.AccountID)
 	if accountChanged {
-		r.checkAccount(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
+		r.data.checkAccount(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -201,7 +214,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 
 	// Every create or change needs writeApiKeys on the account; asking now fails the plan
 	// rather than the apply. One request per account and run, which the names check reuses.
-	grantable, ok := r.grantablePermissions(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
+	grantable, ok := r.data.grantablePermissions(ctx, plan.AccountID.ValueString(), &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -254,6 +267,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.APISecret = types.StringValue(key.Secret)
 	resp.Diagnostics.Append(plan.fill(ctx, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -282,6 +296,9 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		tflog.Warn(ctx, "Pulse API key no longer exists; removing it from state", map[string]any{
 			"id": ref.ID, "reason": err.Error(),
 		})
+		// The framework wants an identity after every read, a removal included; a CLI that
+		// keeps none (Terraform before 1.12) sends none to start from.
+		resp.Diagnostics.Append(setIdentityIfChanged(ctx, resp.Identity, state.identity())...)
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -298,6 +315,8 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if !refreshed.equal(state) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &refreshed)...)
 	}
+	// Also where a state written before identity existed, or imported by a string id, gets one.
+	resp.Diagnostics.Append(setIdentityIfChanged(ctx, resp.Identity, refreshed.identity())...)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -348,6 +367,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	plan.APISecret = state.APISecret
 	resp.Diagnostics.Append(plan.fill(ctx, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, plan.identity())...)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -394,20 +414,30 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // importIDPattern accepts "<id>" and "<account_id>/<id>".
 var importIDPattern = regexp.MustCompile(`^(?:([0-9]+)/)?([0-9]+)$`)
 
+// ImportState takes a string id (`terraform import`, an import block's id) or an identity (an
+// import block's identity, Terraform 1.12+ and OpenTofu 1.12+); Read then fills the rest.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	ctx = r.data.logContext(ctx)
-	m := importIDPattern.FindStringSubmatch(req.ID)
-	id, err := int64(0), error(nil)
-	if m != nil {
-		id, err = strconv.ParseInt(m[2], 10, 64)
+	var (
+		accountID string
+		id        int64
+		ok        bool
+	)
+	if req.ID != "" {
+		accountID, id, ok = parseImportID(req.ID)
+		if !ok {
+			resp.Diagnostics.AddError("Invalid import ID",
+				fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
+					"Find a key's id with the pulse_api_keys data source.", req.ID))
+			return
+		}
+	} else {
+		accountID, id, ok = parseImportIdentity(ctx, req.Identity, &resp.Diagnostics)
+		if !ok {
+			return
+		}
 	}
-	if m == nil || err != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected <id> or <account_id>/<id>, both digits (such as 42 or 6591739253089529/42); got %q. "+
-				"Find a key's id with the pulse_api_keys data source.", req.ID))
-		return
-	}
-	accountID := m[1]
+	named := accountID != ""
 
 	client := r.data.clientFor(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -436,12 +466,55 @@ func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportSta
 		}
 	}
 	if !slices.Contains(accounts, accountID) || err != nil {
-		r.findKeyElsewhere(ctx, accountID, m[1] != "", id, accounts, &resp.Diagnostics)
+		r.findKeyElsewhere(ctx, accountID, named, id, accounts, &resp.Diagnostics)
 		return
 	}
 
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strconv.FormatInt(id, 10))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), accountID)...)
+	identity := apiKeyIdentityModel{AccountID: types.StringValue(accountID), ID: types.StringValue(strconv.FormatInt(id, 10))}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), identity.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("account_id"), identity.AccountID)...)
+	resp.Diagnostics.Append(resp.Identity.Set(ctx, identity)...)
+}
+
+// parseImportID reads "<id>" or "<account_id>/<id>"; accountID is "" for the provider's account.
+func parseImportID(raw string) (accountID string, id int64, ok bool) {
+	m := importIDPattern.FindStringSubmatch(raw)
+	if m == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(m[2], 10, 64)
+	return m[1], id, err == nil
+}
+
+// parseImportIdentity reads an import block's identity (Terraform 1.12+, OpenTofu 1.12+);
+// accountID is "" for the provider's account.
+func parseImportIdentity(ctx context.Context, raw *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (accountID string, id int64, ok bool) {
+	var identity apiKeyIdentityModel
+	diags.Append(raw.Get(ctx, &identity)...)
+	if diags.HasError() {
+		return "", 0, false
+	}
+	accountID, text := identity.AccountID.ValueString(), identity.ID.ValueString()
+	if !accountIDPattern.MatchString(text) {
+		diags.AddAttributeError(path.Root("id"), "Invalid import identity",
+			fmt.Sprintf("The identity's id is %q; it must be a Pulse key id, digits such as 42. Find a key's id with "+
+				"the pulse_api_keys data source or a pulse_api_key list block.", text))
+		return "", 0, false
+	}
+	if !identity.AccountID.IsNull() && !accountIDPattern.MatchString(accountID) {
+		diags.AddAttributeError(path.Root("account_id"), "Invalid import identity",
+			fmt.Sprintf("The identity's account_id is %q; it must be a Pulse account id, digits such as "+
+				"6591739253089529, or be left out for the provider's account.", accountID))
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		diags.AddAttributeError(path.Root("id"), "Invalid import identity",
+			fmt.Sprintf("The key id %s is out of range: Pulse key ids fit in 64 bits. Find a key's id with the "+
+				"pulse_api_keys data source.", text))
+		return "", 0, false
+	}
+	return accountID, id, true
 }
 
 // findKeyElsewhere explains an import of a key that is not on accountID: it looks for the id
@@ -501,6 +574,26 @@ type apiKeyModel struct {
 	UpdatedAt        types.String `tfsdk:"updated_at"`
 }
 
+// apiKeyIdentityModel is the key's resource identity.
+type apiKeyIdentityModel struct {
+	AccountID types.String `tfsdk:"account_id"`
+	ID        types.String `tfsdk:"id"`
+}
+
+func (m apiKeyModel) identity() apiKeyIdentityModel {
+	return apiKeyIdentityModel{AccountID: m.AccountID, ID: m.ID}
+}
+
+// setIdentityIfChanged writes the identity only when it differs from what the response
+// already holds, sparing a conversion per key in a large refresh.
+func setIdentityIfChanged(ctx context.Context, current *tfsdk.ResourceIdentity, want apiKeyIdentityModel) diag.Diagnostics {
+	var held apiKeyIdentityModel
+	if diags := current.Get(ctx, &held); !diags.HasError() && held.AccountID.Equal(want.AccountID) && held.ID.Equal(want.ID) {
+		return nil
+	}
+	return current.Set(ctx, want)
+}
+
 // ref names the key in state for its whole life: its id, with the public api_key and creation
 // time when the state has them (ids may be handed to another key; these never change).
 func (m apiKeyModel) ref(diags *diag.Diagnostics) pulseapi.KeyRef {
@@ -548,7 +641,7 @@ func (m *apiKeyModel) fill(ctx context.Context, key *pulseapi.APIKey) diag.Diagn
 	case key.ExpiresAt == nil:
 		m.ExpiresAt = types.StringNull()
 	case !sameInstant(m.ExpiresAt, *key.ExpiresAt):
-		m.ExpiresAt = timeValue(*key.ExpiresAt)
+		m.ExpiresAt = expiryValue(*key.ExpiresAt)
 	}
 
 	permissions, diags := types.SetValueFrom(ctx, types.StringType, key.Permissions)

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -25,8 +27,10 @@ func New(version string) func() provider.Provider {
 }
 
 var (
-	_ provider.Provider                   = &pulseProvider{}
-	_ provider.ProviderWithValidateConfig = &pulseProvider{}
+	_ provider.Provider                       = &pulseProvider{}
+	_ provider.ProviderWithValidateConfig     = &pulseProvider{}
+	_ provider.ProviderWithEphemeralResources = &pulseProvider{}
+	_ provider.ProviderWithListResources      = &pulseProvider{}
 )
 
 type pulseProvider struct {
@@ -160,8 +164,7 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		}
 		tflog.Debug(ctx, "provider configuration is unknown; reads are deferred to apply")
 		data := &providerData{}
-		resp.DataSourceData = data
-		resp.ResourceData = data
+		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ListResourceData = data, data, data, data
 		return
 	}
 
@@ -173,9 +176,9 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	logger := newLogger(secrets)
 	ctx = logger.mask(ctx)
 
-	cfg := settings.clientConfig(p.version, logger)
-	cfg.Secrets = secrets
-	client, err := pulseapi.New(cfg)
+	clientConfig := settings.clientConfig(p.version, logger)
+	clientConfig.Secrets = secrets
+	client, err := pulseapi.New(clientConfig)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the Pulse client", err.Error())
 		return
@@ -188,9 +191,8 @@ func (p *pulseProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	})
 
 	_, from := settings.baseURLAndSource()
-	data := &providerData{client: client, logger: logger, baseURLFrom: from}
-	resp.DataSourceData = data
-	resp.ResourceData = data
+	data := &providerData{client: client, logger: logger, baseURLFrom: from, config: clientConfig}
+	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData, resp.ListResourceData = data, data, data, data
 }
 
 func (p *pulseProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -207,6 +209,21 @@ func (p *pulseProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewAPIKeyDataSource,
 		NewAPIKeysDataSource,
 		NewPermissionsDataSource,
+	}
+}
+
+// EphemeralResources are for Terraform 1.10+ and OpenTofu 1.11+; older CLIs never ask.
+func (p *pulseProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewAPIKeyEphemeralResource,
+		NewSessionEphemeralResource,
+	}
+}
+
+// ListResources are for `terraform query`, Terraform 1.14+.
+func (p *pulseProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewAPIKeyListResource,
 	}
 }
 

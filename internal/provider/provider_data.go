@@ -15,7 +15,8 @@ import (
 	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
 
-// providerData is what Configure hands to every resource and data source.
+// providerData is what Configure hands to every resource, data source, ephemeral resource
+// and list resource.
 type providerData struct {
 	// client is nil while the provider configuration is not known (plan time, credentials
 	// from a resource not yet created).
@@ -31,6 +32,10 @@ type providerData struct {
 	// here, not in a global, because one process may serve many provider instances.
 	mu      sync.Mutex
 	firstOf map[runWideCause]string
+
+	// config is what client was made from: pulse_session logs in afresh with it, and
+	// pulse_api_key's list leaves out the key it names.
+	config pulseapi.Config
 }
 
 // runWideCause names a failure that is not about one resource but about the whole run.

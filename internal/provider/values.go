@@ -30,3 +30,10 @@ func optionalString(s string) types.String {
 	}
 	return types.StringValue(s)
 }
+
+// expiryValue renders a key's expiry in RFC 3339 to the millisecond that Pulse keeps, not to
+// the second: configuration written from it (by `terraform query -generate-config-out`, or
+// from the pulse_api_keys data source) then names the key's very instant and plans no update.
+func expiryValue(t time.Time) types.String {
+	return types.StringValue(t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano))
+}

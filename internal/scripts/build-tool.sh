@@ -2,7 +2,7 @@
 # Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
 # the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
 # install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh [-n] tofu|terraform|golangci-lint|goreleaser
+# Usage: build-tool.sh [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser
 #   -n  builds nothing: prints the pinned version and the path the tool has in the cache, and
 #       exits 0 if it is there, 1 if not (the demo asks before it says what it will do)
 set -eu
@@ -16,6 +16,10 @@ fi
 cache="${PULSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-pulse/tools}"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
 
+# name is the binary's file name, kept in <cache>/<name>-<version>/; patch, when set, is a
+# function run in a writable copy of the module folder before the build.
+name="${1:-}"
+patch=""
 case "${1:-}" in
 tofu)
 	module=github.com/opentofu/opentofu
@@ -28,6 +32,16 @@ terraform)
 	version=v1.5.7
 	pkg=.
 	ldflags=""
+	;;
+terraform-latest)
+	# The newest Terraform, for what 1.5.7 lacks (identity, list resources and `terraform
+	# query`, ephemeral resources). Cached in its own versioned folder as `terraform`.
+	module=github.com/hashicorp/terraform
+	version=v1.16.4
+	pkg=.
+	ldflags="-X github.com/hashicorp/terraform/version.dev=no"
+	name=terraform
+	patch=patch_terraform_backends
 	;;
 golangci-lint)
 	module=github.com/golangci/golangci-lint/v2
@@ -43,12 +57,43 @@ goreleaser)
 	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
 	;;
 *)
-	echo "usage: $0 [-n] tofu|terraform|golangci-lint|goreleaser" >&2
+	echo "usage: $0 [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac
 
-bin="$cache/$1-$version/$1"
+# patch_terraform_backends makes Terraform v1.16.4 buildable from the module proxy's zip.
+# Since v1.6 its go.mod replaces nine remote-state backends and internal/legacy with nested
+# modules that the zip does not contain, so `go build` fails. The tests keep their state in
+# local files, so the patch drops those ten modules and the nine backends' imports and entries
+# in internal/backend/init/init.go; local, remote, http, inmem and cloud stay. The patch names
+# every line it removes and stops if one is missing: a new version needs a new look.
+patch_terraform_backends() {
+	init=internal/backend/init/init.go
+	go mod edit -dropreplace=github.com/hashicorp/terraform/internal/legacy \
+		-droprequire=github.com/hashicorp/terraform/internal/legacy
+	# backend folder, import alias, map key (Azure's key is "azurerm")
+	for entry in azure:backendAzure:azurerm consul:backendConsul:consul cos:backendCos:cos gcs:backendGCS:gcs \
+		kubernetes:backendKubernetes:kubernetes oss:backendOSS:oss pg:backendPg:pg s3:backendS3:s3 oci:backendOCI:oci; do
+		backend=${entry%%:*}
+		rest=${entry#*:}
+		alias=${rest%%:*}
+		key=${rest#*:}
+		path=github.com/hashicorp/terraform/internal/backend/remote-state/$backend
+		go mod edit -dropreplace="$path" -droprequire="$path"
+		import_line="^[[:space:]]*$alias \"$path\"\$"
+		entry_line="^[[:space:]]*\"$key\":[[:space:]]*func() backend.Backend { return $alias.New() },\$"
+		if ! grep -q "$import_line" "$init" || ! grep -q "$entry_line" "$init"; then
+			echo "error: $init has no import or entry of the $backend backend; the patch is for $version only" >&2
+			return 1
+		fi
+		grep -v -e "$import_line" -e "$entry_line" "$init" >"$init.patched"
+		mv "$init.patched" "$init"
+	done
+	gofmt -w "$init"
+}
+
+bin="$cache/$name-$version/$name"
 if [ "$dry_run" = true ]; then
 	echo "$version $bin"
 	[ -x "$bin" ]
@@ -68,6 +113,17 @@ rmdir "$scratch"
 if [ -z "$dir" ]; then
 	echo "error: go mod download did not name a folder for $module@$version" >&2
 	exit 1
+fi
+
+if [ -n "$patch" ]; then
+	# The module cache is read-only by design: patch a copy, removed once the build is done.
+	copy=$(mktemp -d)
+	trap 'rm -rf "$copy"' EXIT
+	cp -R "$dir/." "$copy"
+	chmod -R u+w "$copy"
+	dir=$copy
+	echo "==> patching $module@$version ($patch)" >&2
+	(cd "$dir" && "$patch")
 fi
 
 echo "==> building $1 $version (several minutes on a cold build cache)" >&2

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Generates docs/ with tfplugindocs, offline. tfplugindocs would otherwise look for (or
 # download) a terraform binary; instead a real CLI reads the schema of a locally built
-# provider and tfplugindocs renders from that file.
-# Usage: TOFU=<path> docs.sh generate|check
+# provider and tfplugindocs renders from that file. The CLI is Terraform 1.16.4: the newest
+# schema format, the one with list resources and resource identities, so that their pages
+# and the identity import section are rendered too.
+# Usage: TERRAFORM=<path to Terraform 1.16.4> docs.sh generate|check
 set -eu
 cd "$(dirname "$0")/../.."
-: "${TOFU:?TOFU must name the tofu binary (make sets it)}"
+: "${TERRAFORM:?TERRAFORM must name the Terraform 1.16.4 binary (make sets it)}"
 mode="${1:-generate}"
 case "$mode" in
 generate | check) ;;
@@ -34,8 +36,8 @@ HCL
 (
 	cd "$work/config"
 	export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1
-	"$TOFU" init -backend=false -input=false -plugin-dir="$work/plugins" >/dev/null
-	"$TOFU" providers schema -json >"$work/schema.json"
+	"$TERRAFORM" init -backend=false -input=false -plugin-dir="$work/plugins" >/dev/null
+	"$TERRAFORM" providers schema -json >"$work/schema.json"
 )
 
 render() {

@@ -23,12 +23,17 @@ type snippet struct {
 }
 
 var (
-	blockRE   = regexp.MustCompile("(?ms)^```terraform\n(.*?)^```$")
-	typeRE    = regexp.MustCompile(`(?m)^\s*(?:resource|data|ephemeral)\s+"([^"]+)"`)
-	refRE     = regexp.MustCompile(`\b([a-z][a-z0-9]*_[a-z0-9_]+)\.[a-z_][a-z0-9_-]*`)
-	varRE     = regexp.MustCompile(`\bvar\.([a-z0-9_]+)`)
-	pulseRef  = regexp.MustCompile(`\b(data\.)?(pulse_[a-z_]+)\.([a-z0-9_-]+)`)
-	ephemeral = regexp.MustCompile(`(?m)^\s*ephemeral\s*=`)
+	blockRE  = regexp.MustCompile("(?ms)^```terraform\n(.*?)^```$")
+	typeRE   = regexp.MustCompile(`(?m)^\s*(?:resource|data|ephemeral)\s+"([^"]+)"`)
+	refRE    = regexp.MustCompile(`\b([a-z][a-z0-9]*_[a-z0-9_]+)\.[a-z_][a-z0-9_-]*`)
+	varRE    = regexp.MustCompile(`\bvar\.([a-z0-9_]+)`)
+	pulseRef = regexp.MustCompile(`\b(data\.)?(pulse_[a-z_]+)\.([a-z0-9_-]+)`)
+	// What Terraform 1.5 lacks: ephemeral variables and resources, import blocks by identity.
+	newerThan15 = []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\s*ephemeral\s*=`),
+		regexp.MustCompile(`(?m)^ephemeral\s+"`),
+		regexp.MustCompile(`(?m)^\s*identity\s*=`),
+	}
 )
 
 // docSnippets reads every ```terraform block of the templates under root, and splits them into
@@ -106,6 +111,13 @@ func stubs(hcl string) (string, error) {
 	return b.String(), nil
 }
 
-// needsEphemeralVariables reports whether hcl declares an ephemeral variable, which Terraform
-// 1.5 lacks.
-func needsEphemeralVariables(hcl string) bool { return ephemeral.MatchString(hcl) }
+// snippetCLIs lists the CLIs a snippet is validated under: Terraform 1.5.7 too unless it uses
+// something newer (an ephemeral variable or resource, an import by identity).
+func snippetCLIs(hcl string) []string {
+	for _, re := range newerThan15 {
+		if re.MatchString(hcl) {
+			return []string{tofu, latest}
+		}
+	}
+	return []string{tofu, terraform, latest}
+}
