@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +96,86 @@ output "expired" {
 		t.Errorf("data.pulse_api_key.short.expired is %q, want true", got)
 	}
 	c.run(true, nil, "destroy", "-auto-approve", "-no-color")
+}
+
+// timeProviderSource is HashiCorp's time provider, which rotation by keepers is fed from.
+const timeProviderSource = "registry.terraform.io/hashicorp/time"
+
+// Rotation by keepers, as before `rotation` and for custom triggers: a key whose keepers take
+// a time_rotating's id is replaced, new before old, when the time_rotating is (here through
+// its triggers, which need no wait; its period ending replaces it the same way). It runs with
+// the real hashicorp/time provider, served with dev_overrides beside pulse.
+func TestAccCLI_keepersWithTimeRotating(t *testing.T) {
+	timeProvider := os.Getenv("TF_ACC_TIME_PROVIDER")
+	if timeProvider == "" && os.Getenv("TF_ACC") != "" {
+		t.Fatal("TF_ACC_TIME_PROVIDER must name the hashicorp/time provider's binary: make testacc-tofu (and the " +
+			"other testacc targets) build it with internal/scripts/build-tool.sh terraform-provider-time")
+	}
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	// One module has one required_providers: the time provider joins pulse's.
+	header := strings.Replace(cliProvider(baseURL), "required_providers {",
+		fmt.Sprintf("required_providers {\n    time = {\n      source = %q\n    }", timeProviderSource), 1)
+	config := func(trigger string) string {
+		return header + fmt.Sprintf(`
+resource "time_rotating" "ci" {
+  rotation_days = 30
+  triggers      = { manual = %q }
+}
+
+resource "pulse_api_key" "ci" {
+  description = "rotated by keepers"
+  permissions = ["readData"]
+  keepers     = { rotation = time_rotating.ci.id }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`, trigger)
+	}
+	c := newCLIDir(t, config("1"))
+	defer c.checkNoSecret(emu.Secrets())
+	c.serveBeside(timeProvider, timeProviderSource)
+
+	c.run(true, nil, "apply", "-auto-approve", "-no-color")
+	before := keysDescribed(emu, "rotated by keepers")
+	if len(before) != 1 {
+		t.Fatalf("%d keys after the first apply, want 1", len(before))
+	}
+	// time_rotating's id is the time it was made: at least a second later, another.
+	time.Sleep(1100 * time.Millisecond)
+	writeFile(t, filepath.Join(c.dir, "main.tf"), config("2"))
+	emu.ResetJournal()
+	out := c.run(true, nil, "apply", "-auto-approve", "-no-color")
+	if !strings.Contains(out, "pulse_api_key.ci must be replaced") && !strings.Contains(out, "pulse_api_key.ci: Creating") {
+		t.Errorf("the apply did not replace the key:\n%s", out)
+	}
+	after := keysDescribed(emu, "rotated by keepers")
+	if len(after) != 1 || after[0] == before[0] {
+		t.Fatalf("keys %v after the rotation (were %v), want one new key", after, before)
+	}
+	var order []string
+	for _, e := range emu.Journal() {
+		if e.Route == "POST /apikeys" || e.Route == "DELETE /apikeys/{id}" {
+			order = append(order, e.Route)
+		}
+	}
+	if strings.Join(order, ", ") != "POST /apikeys, DELETE /apikeys/{id}" {
+		t.Errorf("writes %v, want the new key created before the old one is deleted", order)
+	}
+	c.run(true, nil, "destroy", "-auto-approve", "-no-color")
+	if left := keysDescribed(emu, "rotated by keepers"); len(left) != 0 {
+		t.Errorf("keys %v survived the destroy", left)
+	}
+}
+
+// keysDescribed lists the ids of Acme Corp's keys with description.
+func keysDescribed(emu *emulator.Server, description string) []int64 {
+	var ids []int64
+	for _, k := range emu.APIKeys(emulator.AccountAcmeCorp) {
+		if k.Description == description {
+			ids = append(ids, k.ID)
+		}
+	}
+	return ids
 }

@@ -96,6 +96,25 @@ func newCLIDir(t *testing.T, config string) *cliDir {
 	return c
 }
 
+// serveBeside serves another provider's binary to the CLI beside pulse, through the same
+// dev_overrides: both binaries are linked into one folder, which the CLI configuration names for
+// both sources.
+func (c *cliDir) serveBeside(binary, source string) {
+	c.t.Helper()
+	dir := c.t.TempDir()
+	for name, target := range map[string]string{
+		"terraform-provider-pulse":                                        filepath.Join(providerBin(c.t), "terraform-provider-pulse"),
+		"terraform-provider-" + source[strings.LastIndex(source, "/")+1:]: binary,
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	if err := devenv.WriteCLIConfig(filepath.Join(c.dir, "cli.tfrc"), dir, devenv.ProviderSource, source); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
 func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {

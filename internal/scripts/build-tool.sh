@@ -2,7 +2,7 @@
 # Builds a tool the project needs (a Terraform-compatible CLI, the linter, the release tool) from
 # the Go module proxy into a cache outside the checkout, so that a fresh clone needs no manual
 # install and a warm machine rebuilds nothing. Progress goes to stderr; the binary's path to stdout.
-# Usage: build-tool.sh [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser
+# Usage: build-tool.sh [-n] tofu|terraform|terraform-latest|terraform-provider-time|golangci-lint|goreleaser
 #   -n  builds nothing: prints the pinned version and the path the tool has in the cache, and
 #       exits 0 if it is there, 1 if not (the demo asks before it says what it will do)
 set -eu
@@ -43,6 +43,14 @@ terraform-latest)
 	name=terraform
 	patch=patch_terraform_backends
 	;;
+terraform-provider-time)
+	# HashiCorp's time provider, for the test that keepers fed by time_rotating still rotate a
+	# key; served to the CLI with dev_overrides beside pulse.
+	module=github.com/hashicorp/terraform-provider-time
+	version=v0.14.2
+	pkg=.
+	ldflags=""
+	;;
 golangci-lint)
 	module=github.com/golangci/golangci-lint/v2
 	version=v2.15.0
@@ -57,7 +65,7 @@ goreleaser)
 	ldflags="-X main.version=${version#v} -X main.builtBy=build-tool.sh"
 	;;
 *)
-	echo "usage: $0 [-n] tofu|terraform|terraform-latest|golangci-lint|goreleaser" >&2
+	echo "usage: $0 [-n] tofu|terraform|terraform-latest|terraform-provider-time|golangci-lint|goreleaser" >&2
 	exit 2
 	;;
 esac
