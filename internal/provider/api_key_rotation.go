@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -169,6 +170,15 @@ func (r *apiKeyResource) ValidateConfig(ctx context.Context, req resource.Valida
 			fmt.Sprintf("rotation.overlap is %s, which is not less than rotation.every (%s): a key would still be in "+
 				"its overlap when the next rotation is due. Use an overlap shorter than the period, such as "+
 				`every = "720h" with overlap = "72h".`, s.overlap, s.every))
+		return
+	}
+	// The backstop is every + overlap from now: a sum past the longest Go duration (about 292
+	// years) would wrap to an expiry in the past, which Pulse refuses only at apply.
+	if ok && s.every > 0 && s.overlap >= 0 && s.every > math.MaxInt64-s.overlap {
+		resp.Diagnostics.AddAttributeError(path.Root("rotation").AtName("every"), "Rotation too long",
+			fmt.Sprintf("rotation.every plus rotation.overlap is too long (%s plus %s): a rotating key's expiry is "+
+				"every + overlap from its creation, and must be within about 292 years (2562047h). Use a shorter "+
+				`period, such as every = "720h" with overlap = "72h".`, s.every, s.overlap))
 	}
 }
 
