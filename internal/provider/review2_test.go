@@ -26,4 +26,3 @@ func TestReview2_rotationBackstopOverflow(t *testing.T) {
 		t.Errorf("%d key creates, want none", n)
 	}
 }
-
