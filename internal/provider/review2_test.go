@@ -1,9 +1,15 @@
 package provider
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/pulsecrm/terraform-provider-pulse/internal/emulator"
 )
@@ -25,4 +31,52 @@ func TestReview2_rotationBackstopOverflow(t *testing.T) {
 	if n := emu.Count("POST /apikeys"); n != 0 {
 		t.Errorf("%d key creates, want none", n)
 	}
+}
+
+// A PATCH of the predecessor answered "API key not found" (deleted between the lookup and
+// the PATCH) means it is gone, which is what retiring it wanted: no error, no predecessor.
+func TestReview2_retirePredecessorGoneAtPatch(t *testing.T) {
+	clock := &testClock{}
+	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
+	const name = "pulse_api_key.test"
+	const description = "gone at patch"
+	config := rotatingConfig(baseURL, description, "24h", "1h")
+	var first keyCredentials
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
+		CheckDestroy:             checkKeysNamed(emu, description, 0),
+		Steps: []resource.TestStep{
+			{Config: config, Check: first.capture()},
+			// Someone deletes the predecessor just before the rotation's PATCH reaches it.
+			{
+				PreConfig: func() {
+					clock.advance(24*time.Hour + time.Minute)
+					emu.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+						if r.Method != http.MethodPatch {
+							return false
+						}
+						emu.Intercept(nil)
+						emu.ServeDirect(httptest.NewRecorder(), deleteRequest(r))
+						emu.ServeDirect(w, r)
+						return true
+					})
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("previous"), knownvalue.Null()),
+				},
+				Check: checkKeysNamed(emu, description, 1),
+			},
+		},
+	})
+}
+
+// deleteRequest is a DELETE of the key r names, with r's credentials, answered to nowhere.
+func deleteRequest(r *http.Request) *http.Request {
+	d := r.Clone(r.Context())
+	d.Method = http.MethodDelete
+	d.Body = http.NoBody
+	d.ContentLength = 0
+	return d
 }
