@@ -345,6 +345,10 @@ func (r *apiKeyResource) retireKey(ctx context.Context, client *pulseapi.Client,
 	expires := now.Add(overlap)
 	input := pulseapi.APIKeyInput{Description: key.Description, Permissions: key.Permissions, ExpiresAt: &expires}
 	if err := client.UpdateAPIKey(ctx, accountID, key.ID, input); err != nil {
+		// Deleted since the lookup: gone is what retiring it wanted.
+		if errors.Is(err, pulseapi.ErrKeyNotFound) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	return &previousKeyModel{
