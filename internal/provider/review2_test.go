@@ -80,3 +80,23 @@ func deleteRequest(r *http.Request) *http.Request {
 	d.ContentLength = 0
 	return d
 }
+
+// An overlap shorter than a request takes (1ns) asks Pulse for an expiry already past when
+// it arrives: Pulse refuses the PATCH, and every apply fails to retire the predecessor until
+// its backstop. Such an overlap is refused at plan time, with what to write instead.
+func TestReview2_overlapShorterThanARequest(t *testing.T) {
+	emu, baseURL := startEmulator(t, emulator.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      rotatingConfig(baseURL, "tiny overlap", "24h", "1ns"),
+				PlanOnly:    true,
+				ExpectError: errorTexts(`rotation.overlap is "1ns"`, `overlap = "0s"`, "at least 1s"),
+			},
+		},
+	})
+	if n := emu.Count("POST /apikeys"); n != 0 {
+		t.Errorf("%d key creates, want none", n)
+	}
+}
