@@ -51,7 +51,7 @@ func rotationAttribute() schema.SingleNestedAttribute {
 					"consumer of the secret can switch: a Go duration such as `72h`, at least `0s` (the previous " +
 					"key is deleted as soon as its successor exists) and less than `every`.",
 				Required:   true,
-				Validators: []validator.String{durationValidator{example: `overlap = "72h"`}},
+				Validators: []validator.String{durationValidator{example: `overlap = "72h"`, minNonZero: time.Second}},
 			},
 		},
 	}
@@ -405,6 +405,10 @@ var _ validator.String = durationValidator{}
 type durationValidator struct {
 	positive bool
 	example  string // a valid setting, such as every = "720h"
+	// minNonZero is the shortest duration other than zero: an overlap is an expiry sent to
+	// Pulse, and one shorter than a request takes is already past when it arrives, so Pulse
+	// refuses it and the predecessor cannot be retired.
+	minNonZero time.Duration
 }
 
 func (v durationValidator) Description(_ context.Context) string {
@@ -433,6 +437,10 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 	case d < 0:
 		resp.Diagnostics.AddAttributeError(req.Path, "Negative duration",
 			fmt.Sprintf("%s is %q: it must be zero or more, such as %s.", req.Path, value, v.example))
+	case d > 0 && d < v.minNonZero:
+		resp.Diagnostics.AddAttributeError(req.Path, "Duration too short",
+			fmt.Sprintf(`%s is %q: it must be 0s (%s = "0s" deletes at once) or at least %s, such as %s.`,
+				req.Path, value, req.Path.Steps()[len(req.Path.Steps())-1], v.minNonZero, v.example))
 	}
 }
 
