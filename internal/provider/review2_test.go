@@ -100,3 +100,27 @@ func TestReview2_overlapShorterThanARequest(t *testing.T) {
 		t.Errorf("%d key creates, want none", n)
 	}
 }
+
+// every shortened after a rotation makes the next rotation due while the predecessor is still
+// in its overlap; the rotation deleted it at once, cutting the overlap its consumers were
+// promised. The rotation waits for the overlap to end instead.
+func TestReview2_rotationDueDuringOverlap(t *testing.T) {
+	clock := &testClock{}
+	emu, baseURL := startEmulator(t, emulator.Options{Now: clock.now})
+	const description = "shortened"
+	var first keyCredentials
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clock.now),
+		CheckDestroy:             checkKeysNamed(emu, description, 0),
+		Steps: []resource.TestStep{
+			{Config: rotatingConfig(baseURL, description, "24h", "1h"), Check: first.capture()},
+			{PreConfig: func() { clock.advance(24*time.Hour + time.Minute) }, Config: rotatingConfig(baseURL, description, "24h", "1h")},
+			{Config: rotatingConfig(baseURL, description, "10m", "5m")},
+			{
+				PreConfig: func() { clock.advance(11 * time.Minute) },
+				Config:    rotatingConfig(baseURL, description, "10m", "5m"),
+				Check:     first.checkLogin(baseURL, "previous, 12 minutes into its 1h overlap", http.StatusOK),
+			},
+		},
+	})
+}
