@@ -197,6 +197,15 @@ func (r *apiKeyResource) planRotation(ctx context.Context, req resource.ModifyPl
 				if !plan.Rotation.Equal(state.Rotation) {
 					plan.ExpiresAt = timeValue(created.Add(s.every + s.overlap))
 				}
+			} else if prev := state.previous(ctx); prev != nil && predecessorInOverlap(ctx, req, prev, now) {
+				// every shortened since the last rotation: rotating now would delete the
+				// predecessor before its overlap ends. The rotation waits for it.
+				rotating = false
+				resp.Diagnostics.AddAttributeWarning(path.Root("rotation"), "Pulse API key rotation postponed",
+					fmt.Sprintf("Key %s (%s): rotation due since %s, but the key it replaced (%s) is in its overlap "+
+						"until %s. The first apply after that rotates it.", state.ID.ValueString(),
+						state.APIKey.ValueString(), due.UTC().Format(time.RFC3339), prev.ID.ValueString(),
+						prev.ExpiresAt.ValueString()))
 			} else {
 				stays := "its successor exists, then it is deleted (overlap 0s)"
 				if s.overlap > 0 {
@@ -237,6 +246,16 @@ func (r *apiKeyResource) planRotation(ctx context.Context, req resource.ModifyPl
 		plan.Previous = types.ObjectNull(previousAttrTypes)
 	}
 	return false
+}
+
+// predecessorInOverlap reports whether a predecessor was retired and still works: one whose
+// retirement failed (retire pending) was never given an overlap, and may go.
+func predecessorInOverlap(ctx context.Context, req resource.ModifyPlanRequest, prev *previousKeyModel, now time.Time) bool {
+	if pending, diags := req.Private.GetKey(ctx, retirePendingKey); diags.HasError() || len(pending) > 0 {
+		return false
+	}
+	expires, err := time.Parse(time.RFC3339, prev.ExpiresAt.ValueString())
+	return err == nil && now.Before(expires)
 }
 
 // rotate carries out a planned rotation: it creates the successor, then retires the
