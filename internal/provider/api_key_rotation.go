@@ -48,8 +48,9 @@ func rotationAttribute() schema.SingleNestedAttribute {
 			},
 			"overlap": schema.StringAttribute{
 				MarkdownDescription: "How long the previous key keeps working after a rotation, so that every " +
-					"consumer of the secret can switch: a Go duration such as `72h`, at least `0s` (the previous " +
-					"key is deleted as soon as its successor exists) and less than `every`.",
+					"consumer of the secret can switch: a Go duration such as `72h`, less than `every`; `0s` deletes " +
+					"the previous key as soon as its successor exists, and any other value is at least `1s` (a " +
+					"shorter one would have passed before Pulse received it).",
 				Required:   true,
 				Validators: []validator.String{durationValidator{example: `overlap = "72h"`, minNonZero: time.Second}},
 			},
