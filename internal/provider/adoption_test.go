@@ -126,7 +126,7 @@ func checkGeneratedConfig(t *testing.T, generated string, want int) {
 	if len(blocks) != want {
 		t.Errorf("%d resource blocks generated, want %d:\n%s", len(blocks), want, generated)
 	}
-	writable := []string{"provider", "account_id", "description", "permissions", "expires_at", "keepers"}
+	writable := []string{"provider", "account_id", "description", "permissions", "expires_at", "keepers", "rotation"}
 	argument := regexp.MustCompile(`(?m)^  ([a-z_]+) +=`)
 	for _, block := range blocks {
 		for _, m := range argument.FindAllStringSubmatch(block[1], -1) {
