@@ -56,7 +56,7 @@ type settings struct {
 	apiKey, apiSecret, email, password setting
 	environment, baseURL, accountID    setting
 
-	maxRetries           int64
+	maxRetries           *int64 // nil = the client's default
 	requestTimeout       time.Duration
 	maxRetryWait         time.Duration
 	maxRequestsPerSecond float64
@@ -70,7 +70,7 @@ type settings struct {
 // that happens once they are known.
 func resolveSettings(m providerModel, getenv func(string) string) (settings, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	s := settings{maxRetries: -1}
+	var s settings
 
 	pick := func(v types.String, attr, env string) setting {
 		st := setting{attr: attr, env: env, envValue: getenv(env)}
@@ -145,7 +145,7 @@ func resolveSettings(m providerModel, getenv func(string) string) (settings, dia
 	}
 
 	if !m.MaxRetries.IsNull() && !m.MaxRetries.IsUnknown() {
-		s.maxRetries = m.MaxRetries.ValueInt64()
+		s.maxRetries = m.MaxRetries.ValueInt64Pointer()
 	}
 	if !m.MaxRequestsPerSecond.IsNull() && !m.MaxRequestsPerSecond.IsUnknown() {
 		s.maxRequestsPerSecond = m.MaxRequestsPerSecond.ValueFloat64()
@@ -319,11 +319,9 @@ func (s settings) clientConfig(version string, logger pulseapi.Logger) pulseapi.
 		RequestsPerSecond: s.maxRequestsPerSecond,
 		Logger:            logger,
 	}
-	switch {
-	case s.maxRetries == 0:
-		cfg.MaxRetries = -1
-	case s.maxRetries > 0:
-		cfg.MaxRetries = int(s.maxRetries)
+	if s.maxRetries != nil {
+		n := int(*s.maxRetries)
+		cfg.MaxRetries = &n
 	}
 	return cfg
 }

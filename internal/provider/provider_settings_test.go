@@ -239,10 +239,17 @@ func TestResolveSettingsSources(t *testing.T) {
 		}
 	})
 
+	t.Run("max_retries unset leaves the client's default", func(t *testing.T) {
+		s, _ := resolveSettings(config(withKey), getenv)
+		if got := s.clientConfig("v", nil).MaxRetries; got != nil {
+			t.Errorf("MaxRetries = %d, want nil (the client's default)", *got)
+		}
+	})
+
 	t.Run("max_retries 0 disables retries", func(t *testing.T) {
 		s, _ := resolveSettings(config(func(m *providerModel) { withKey(m); m.MaxRetries = types.Int64Value(0) }), getenv)
-		if got := s.clientConfig("v", nil).MaxRetries; got != -1 {
-			t.Errorf("MaxRetries = %d, want -1 (no retries)", got)
+		if got := s.clientConfig("v", nil).MaxRetries; got == nil || *got != 0 {
+			t.Errorf("MaxRetries = %v, want 0 (no retries)", got)
 		}
 	})
 }

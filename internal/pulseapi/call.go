@@ -87,7 +87,7 @@ func (cl *call) exchange(hc *http.Client, payload []byte, out any) error {
 		RetryWaitMin: c.cfg.RetryWaitMin,
 		RetryWaitMax: c.cfg.RetryWaitMax,
 		// checkRetry keeps the two budgets; this only has to be large enough for both.
-		RetryMax:        (1 + throttleRetriesPerRetry) * c.cfg.MaxRetries,
+		RetryMax:        (1 + throttleRetriesPerRetry) * *c.cfg.MaxRetries,
 		CheckRetry:      cl.checkRetry,
 		Backoff:         cl.backoff,
 		ErrorHandler:    cl.errorHandler,

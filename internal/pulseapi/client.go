@@ -44,7 +44,7 @@ type Config struct {
 	Email, Password   string
 	AccountID         string // default X-Account-ID; "" = the session's primary account
 	UserAgent         string // e.g. terraform-provider-pulse/1.2.3
-	MaxRetries        int    // default 5 when 0; <0 = no retries
+	MaxRetries        *int   // retries after a failure; nil = 5, 0 = none
 	RetryWaitMin      time.Duration
 	RetryWaitMax      time.Duration // caps the exponential backoff (not a server's Retry-After)
 	RequestTimeout    time.Duration // per attempt; default 60s
@@ -162,11 +162,10 @@ func checkCredentials(cfg Config) error {
 }
 
 func withDefaults(cfg Config) Config {
-	if cfg.MaxRetries == 0 {
-		cfg.MaxRetries = defaultMaxRetries
-	} else if cfg.MaxRetries < 0 {
-		cfg.MaxRetries = 0
+	if cfg.MaxRetries == nil {
+		cfg.MaxRetries = ptr(defaultMaxRetries)
 	}
+	cfg.MaxRetries = ptr(max(*cfg.MaxRetries, 0))
 	if cfg.RetryWaitMin <= 0 {
 		cfg.RetryWaitMin = defaultRetryWaitMin
 	}
@@ -233,3 +232,5 @@ func (c *Client) doVetted(ctx context.Context, method, path, accountID string, b
 	defer c.auth.release(cl)
 	return cl.id, cl.exchange(c.http, payload, out)
 }
+
+func ptr[T any](v T) *T { return &v }

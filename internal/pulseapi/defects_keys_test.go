@@ -113,7 +113,7 @@ func TestDefect10_DeleteDistinguishesNotFoundFromNoAccess(t *testing.T) {
 // could duplicate: one gateway error failed every resource of the run.
 func TestDefect12_LoginRetriedOnGatewayErrors(t *testing.T) {
 	a := newTestAPI(t)
-	c := a.client(t, func(cfg *Config) { cfg.MaxRetries = 3 })
+	c := a.client(t, func(cfg *Config) { cfg.MaxRetries = ptr(3) })
 	a.FailNext("POST /auth/login", 1, emulator.Fault{Status: http.StatusInternalServerError})
 	a.FailNext("POST /auth/login", 1, emulator.Fault{Status: http.StatusBadGateway})
 	a.FailNext("POST /auth/login", 1, emulator.Fault{Status: http.StatusGatewayTimeout})

@@ -52,7 +52,7 @@ func (a *testAPI) client(t *testing.T, mod func(*Config)) *Client {
 	cfg := Config{
 		BaseURL: a.srv.URL, APIKey: emulator.BootstrapAPIKey, APISecret: emulator.BootstrapAPISecret,
 		UserAgent: "terraform-provider-pulse/test", RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
-		MaxRetries: 2, RequestTimeout: 5 * time.Second,
+		MaxRetries: ptr(2), RequestTimeout: 5 * time.Second,
 	}
 	if mod != nil {
 		mod(&cfg)

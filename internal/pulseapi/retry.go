@@ -54,10 +54,10 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 	}
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		cl.throttled++
-		return cl.throttled <= throttleRetriesPerRetry*cl.c.cfg.MaxRetries, nil
+		return cl.throttled <= throttleRetriesPerRetry**cl.c.cfg.MaxRetries, nil
 	}
 	cl.failed++
-	if cl.failed > cl.c.cfg.MaxRetries {
+	if cl.failed > *cl.c.cfg.MaxRetries {
 		return false, nil
 	}
 	if resp != nil && resp.StatusCode == http.StatusServiceUnavailable && !cl.idempotent && cl.resend != nil {

@@ -146,7 +146,7 @@ func TestRetryThenSuccess(t *testing.T) {
 
 func TestNoRetriesWhenNegative(t *testing.T) {
 	a := newTestAPI(t)
-	c := a.client(t, func(c *Config) { c.MaxRetries = -1 })
+	c := a.client(t, func(c *Config) { c.MaxRetries = ptr(0) })
 	var hits atomic.Int32
 	a.failing("GET /permissions", 503, 100, &hits)
 	if _, err := c.ListPermissions(context.Background(), ""); err == nil || hits.Load() != 1 {
@@ -159,7 +159,7 @@ func TestNoRetriesWhenNegative(t *testing.T) {
 func TestMaxRetryWait(t *testing.T) {
 	a := newTestAPI(t)
 	c := a.client(t, func(c *Config) {
-		c.MaxRetries, c.RetryWaitMin, c.RetryWaitMax, c.MaxRetryWait = 100, 20*time.Millisecond, 20*time.Millisecond, 100*time.Millisecond
+		c.MaxRetries, c.RetryWaitMin, c.RetryWaitMax, c.MaxRetryWait = ptr(100), 20*time.Millisecond, 20*time.Millisecond, 100*time.Millisecond
 	})
 	var hits atomic.Int32
 	a.failing("GET /permissions", 503, 1000, &hits)
