@@ -15,14 +15,7 @@ import (
 func TestAccCLI_destroyOutOfReach(t *testing.T) {
 	emu, baseURL := startEmulator(t, emulator.Options{Variants: emulator.Variants{NoAccessNotFound: true}})
 	labs := emulator.AccountAcmeLabs
-	c := newCLIDir(t, fmt.Sprintf(`
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
-}
+	c := newCLIDir(t, fmt.Sprintf(cliTerraformBlock()+`
 
 variable "pulse_admin_password" {
   type      = string

@@ -26,14 +26,7 @@ import (
 // configuration can see of itself (checked in a precondition and kept in the state), and a
 // script that calls Pulse with the second configuration's ephemeral session token.
 func ephemeralCLIConfig(baseURL string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
-}
+	return fmt.Sprintf(cliTerraformBlock()+`
 
 variable "pulse_api_key" {
   type      = string

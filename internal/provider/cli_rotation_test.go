@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,9 +113,7 @@ func TestAccCLI_keepersWithTimeRotating(t *testing.T) {
 			"other testacc targets) build it with internal/scripts/build-tool.sh terraform-provider-time")
 	}
 	emu, baseURL := startEmulator(t, emulator.Options{})
-	// One module has one required_providers: the time provider joins pulse's.
-	header := strings.Replace(cliProvider(baseURL), "required_providers {",
-		fmt.Sprintf("required_providers {\n    time = {\n      source = %q\n    }", timeProviderSource), 1)
+	header := cliProvider(baseURL, "time = "+strconv.Quote(timeProviderSource))
 	config := func(trigger string) string {
 		return header + fmt.Sprintf(`
 resource "time_rotating" "ci" {

@@ -158,16 +158,24 @@ func (c *cliDir) checkNoSecret(secrets []string) {
 	}
 }
 
-// cliProvider is the configuration's provider, logging in with the bootstrap key.
-func cliProvider(baseURL string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
+// cliTerraformBlock is the terraform block of a configuration the CLI runs itself: pulse by
+// the full address that dev_overrides matches (the harness's configHeader names
+// hashicorp/pulse, which it serves in process), and any other providers as `name = "source"`.
+func cliTerraformBlock(others ...string) string {
+	var b strings.Builder
+	b.WriteString("\nterraform {\n  required_providers {\n")
+	for _, p := range append([]string{"pulse = " + strconv.Quote(devenv.ProviderSource)}, others...) {
+		name, source, _ := strings.Cut(p, " = ")
+		fmt.Fprintf(&b, "    %s = {\n      source = %s\n    }\n", name, source)
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
 }
+
+// cliProvider is the configuration's provider, logging in with the bootstrap key; others are
+// more required providers, as cliTerraformBlock takes them.
+func cliProvider(baseURL string, others ...string) string {
+	return fmt.Sprintf(cliTerraformBlock(others...)+`
 
 variable "pulse_api_key" {
   type = string
@@ -369,14 +377,7 @@ resource "pulse_api_key" "k" {
 // cliLoginProvider is the configuration's provider, logging in as the user whose email and
 // password are the variables pulse_email and pulse_password.
 func cliLoginProvider(baseURL string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
-}
+	return fmt.Sprintf(cliTerraformBlock()+`
 
 variable "pulse_email" {
   type = string
@@ -461,14 +462,7 @@ func TestAccCLI_oneErrorPerCause(t *testing.T) {
 	closed.Close()
 
 	const n = 6
-	c := newCLIDir(t, `
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
-}
+	c := newCLIDir(t, cliTerraformBlock()+`
 
 variable "base_url" {
   type = string
@@ -745,14 +739,7 @@ resource "pulse_api_key" "ci" {
 	}
 
 	// The PULSE_* environment.
-	writeFile(t, filepath.Join(c.dir, "main.tf"), fmt.Sprintf(`
-terraform {
-  required_providers {
-    pulse = {
-      source = "registry.terraform.io/pulsecrm/pulse"
-    }
-  }
-}
+	writeFile(t, filepath.Join(c.dir, "main.tf"), fmt.Sprintf(cliTerraformBlock()+`
 
 provider "pulse" {
   base_url = %q
