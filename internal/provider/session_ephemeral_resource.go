@@ -1,25 +1,13 @@
 package provider
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"strings"
-	"sync"
 
-	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/pulsecrm/terraform-provider-pulse/internal/pulseapi"
 )
-
-// maxLoginAnswer bounds what is read of a login answer to find its token.
-const maxLoginAnswer = 4 << 20
 
 func NewSessionEphemeralResource() ephemeral.EphemeralResource {
 	return &sessionEphemeralResource{}
@@ -94,35 +82,12 @@ func (r *sessionEphemeralResource) Open(ctx context.Context, _ ephemeral.OpenReq
 		return
 	}
 
-	capture := &loginCapture{base: cleanhttp.DefaultPooledTransport()}
-	defer capture.closeIdleConnections()
-	config := r.data.config
-	config.HTTPClient = &http.Client{Transport: capture}
-	login, err := pulseapi.New(config)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to log in to Pulse", err.Error())
-		return
-	}
-
-	session, err := login.Session(ctx)
+	client := r.data.client
+	token, session, accountID, err := client.NewSession(ctx)
 	if err != nil {
 		r.data.addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
 		return
 	}
-	accountID, err := login.DefaultAccountID(ctx)
-	if err != nil {
-		r.data.addAPIError(&resp.Diagnostics, "Unable to log in to Pulse", err)
-		return
-	}
-	token := capture.token()
-	if token == "" {
-		resp.Diagnostics.AddError("Unable to log in to Pulse",
-			"Pulse accepted the login but its answer carried no session token. Please report this issue to the provider developers.")
-		return
-	}
-	// The login client registers it in the registry it shares with the provider's log masking;
-	// said again here, as masking the token is this resource's promise.
-	r.data.config.Secrets.Add(token)
 	tflog.Debug(ctx, "opened an ephemeral Pulse session", map[string]any{"account_id": accountID, "email": session.Email})
 
 	result := sessionEphemeralModel{
@@ -131,7 +96,7 @@ func (r *sessionEphemeralResource) Open(ctx context.Context, _ ephemeral.OpenReq
 		AccountID:   types.StringValue(accountID),
 		Email:       types.StringValue(session.Email),
 		Permissions: nonNil(session.Permissions),
-		BaseURL:     types.StringValue(login.BaseURL()),
+		BaseURL:     types.StringValue(client.BaseURL()),
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &result)...)
 }
@@ -143,48 +108,4 @@ type sessionEphemeralModel struct {
 	Email       types.String `tfsdk:"email"`
 	Permissions []string     `tfsdk:"permissions"`
 	BaseURL     types.String `tfsdk:"base_url"`
-}
-
-// loginCapture is the transport of the client pulse_session logs in with. The client keeps
-// its tokens to itself, so the one pulse_session hands out is read from the login answer on
-// its way through; the client still does the login, its retries and its error handling.
-type loginCapture struct {
-	base *http.Transport
-
-	mu    sync.Mutex
-	value string
-}
-
-func (c *loginCapture) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := c.base.RoundTrip(req)
-	if err != nil || req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/auth/login") ||
-		resp.StatusCode != http.StatusOK {
-		return resp, err
-	}
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxLoginAnswer))
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(answer))
-	var session struct {
-		Token string `json:"token"`
-	}
-	if json.Unmarshal(answer, &session) == nil {
-		c.mu.Lock()
-		c.value = session.Token
-		c.mu.Unlock()
-	}
-	return resp, nil
-}
-
-// token is the token of the last login that succeeded.
-func (c *loginCapture) token() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.value
-}
-
-func (c *loginCapture) closeIdleConnections() {
-	c.base.CloseIdleConnections()
 }

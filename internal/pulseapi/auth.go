@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 )
 
@@ -207,8 +206,7 @@ func (a *authTransport) currentToken(ctx context.Context, after uint64) (string,
 	}
 }
 
-// login sends POST /auth/login through the retry policy and the layers below this one, and
-// records the outcome. seen is the generation its caller found unusable: a login that ended
+// login logs in (loginRequest) and records the outcome. seen is the generation its caller found unusable: a login that ended
 // since then (its flight over before this one began) makes this one needless.
 func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error) {
 	a.mu.Lock()
@@ -217,18 +215,43 @@ func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error
 	if needless {
 		return struct{}{}, nil // the callers look again, at the newer token or the refusal
 	}
-	c := a.c
+	session, token, err := a.c.loginRequest(ctx)
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if IsUnauthorized(err) {
+		a.sticky = err
+		return struct{}{}, err
+	}
+	if err != nil {
+		return struct{}{}, err
+	}
+	// A configured account the session does not list fails every call alike.
+	var accountErr *AccountError
+	if _, err := a.c.accountOf(session); errors.As(err, &accountErr) {
+		a.sticky = accountErr
+		return struct{}{}, a.sticky
+	}
+	a.token, a.session = token, session
+	a.gen++
+	return struct{}{}, nil
+}
+
+// loginRequest sends POST /auth/login through the retry policy and the layers below
+// authentication, and returns the session and its token, which it registers in Secrets. A 401
+// is an *Error that says the credentials were refused.
+func (c *Client) loginRequest(ctx context.Context) (*Session, string, error) {
 	body, what := map[string]string{"apiKey": c.cfg.APIKey, "apiSecret": c.cfg.APISecret}, "API key or secret"
 	if c.AuthMethod() == "password" {
 		body, what = map[string]string{"email": c.cfg.Email, "password": c.cfg.Password}, "email or password"
 	}
 	cl, err := c.newCall(ctx, http.MethodPost, loginPath, "")
 	if err != nil {
-		return struct{}{}, err
+		return nil, "", err
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return struct{}{}, cl.fail(0, err)
+		return nil, "", cl.fail(0, err)
 	}
 	var (
 		session *Session
@@ -243,24 +266,11 @@ func (a *authTransport) login(ctx context.Context, seen uint64) (struct{}, error
 		session, token = s, t
 		return err
 	})
-
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	var apiErr *Error
-	switch {
-	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		refused := *apiErr
 		refused.summary = fmt.Sprintf("invalid %s for %s", what, c.baseURL)
-		a.sticky = &refused
-		return struct{}{}, a.sticky
-	case err != nil:
-		return struct{}{}, err
+		return nil, "", &refused
 	}
-	if id := c.cfg.AccountID; id != "" && !slices.Contains(session.AccountIDs(), id) {
-		a.sticky = &AccountError{AccountID: id, Available: session.AccountIDs(), AuthMethod: c.AuthMethod()}
-		return struct{}{}, a.sticky
-	}
-	a.token, a.session = token, session
-	a.gen++
-	return struct{}{}, nil
+	return session, token, err
 }

@@ -212,3 +212,30 @@ func bootstrapKeyID(t *testing.T, a *testAPI) int64 {
 	t.Fatal("no bootstrap key")
 	return 0
 }
+
+// NewSession hands out a fresh login's token: another token than the client's own, which the
+// client keeps using; registered in Secrets; its account checked like the client's.
+func TestNewSession(t *testing.T) {
+	a := newTestAPI(t)
+	c := a.client(t, func(cfg *Config) { cfg.AccountID = secondID })
+	ctx := context.Background()
+	if _, err := c.ListPermissions(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	token, s, account, err := c.NewSession(ctx)
+	if err != nil || token == "" || account != secondID || s.PrimaryAccount.AccountID != primaryID {
+		t.Fatalf("NewSession = %d-character token, %+v, %q, %v", len(token), s, account, err)
+	}
+	if c.Secrets().Redact(token) != "***" {
+		t.Error("the new token is not in the secret registry")
+	}
+	if _, err := c.ListAccounts(ctx, AccountFilter{}); err != nil || a.Logins() != 2 {
+		t.Errorf("after NewSession: %v, %d logins (want 2: the client kept its own token)", err, a.Logins())
+	}
+
+	elsewhere := a.client(t, func(cfg *Config) { cfg.AccountID = globexID })
+	var accountErr *AccountError
+	if _, _, _, err := elsewhere.NewSession(ctx); !errors.As(err, &accountErr) {
+		t.Errorf("NewSession on an account out of reach = %v, want an AccountError", err)
+	}
+}

@@ -34,14 +34,38 @@ func (c *Client) Session(ctx context.Context) (*Session, error) {
 	return &s, nil
 }
 
+// NewSession logs in afresh and returns the new session's token and payload, with the account
+// the client acts on in it, for a caller that hands a token on (an ephemeral session). The
+// token is the caller's: the client neither uses nor replaces its own with it, and it is
+// registered in Secrets like every token.
+func (c *Client) NewSession(ctx context.Context) (token string, s *Session, accountID string, err error) {
+	s, token, err = c.loginRequest(ctx)
+	if err == nil {
+		accountID, err = c.accountOf(s)
+	}
+	if err != nil {
+		return "", nil, "", err
+	}
+	return token, s, accountID, nil
+}
+
 // DefaultAccountID is Config.AccountID, else the session's primary account id.
 func (c *Client) DefaultAccountID(ctx context.Context) (string, error) {
-	s, err := c.Session(ctx) // also reports an unavailable configured account
+	s, err := c.Session(ctx)
 	if err != nil {
 		return "", err
 	}
-	if c.cfg.AccountID != "" {
-		return c.cfg.AccountID, nil
+	return c.accountOf(s)
+}
+
+// accountOf is the account the client acts on in session s: Config.AccountID, which must be
+// one of s's (an *AccountError otherwise), else s's primary account.
+func (c *Client) accountOf(s *Session) (string, error) {
+	if id := c.cfg.AccountID; id != "" {
+		if !slices.Contains(s.AccountIDs(), id) {
+			return "", &AccountError{AccountID: id, Available: s.AccountIDs(), AuthMethod: c.AuthMethod()}
+		}
+		return id, nil
 	}
 	if s.PrimaryAccount.AccountID == "" {
 		return "", fmt.Errorf("pulseapi: the session for %s names no primary account; set an account id", c.baseURL)
